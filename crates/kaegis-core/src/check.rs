@@ -1,0 +1,193 @@
+//! The check trait and the metadata every check declares.
+
+use crate::finding::{Severity, Violation};
+use crate::object::Object;
+
+/// The practice area a check belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    /// The Pod Security Standards and container security contexts.
+    PodSecurity,
+    /// Images and registries.
+    Images,
+    /// Secrets handling.
+    Secrets,
+    /// Role-based access control.
+    Rbac,
+    /// Network isolation.
+    Network,
+    /// Namespaces, quotas and limits.
+    Namespaces,
+    /// Probes, resources, replicas, rollouts.
+    Reliability,
+}
+
+impl Area {
+    /// The kebab-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::PodSecurity => "pod-security",
+            Area::Images => "images",
+            Area::Secrets => "secrets",
+            Area::Rbac => "rbac",
+            Area::Network => "network",
+            Area::Namespaces => "namespaces",
+            Area::Reliability => "reliability",
+        }
+    }
+}
+
+/// A named selection of checks (`--profile`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// Pod Security Standards, baseline level.
+    PssBaseline,
+    /// Pod Security Standards, restricted level (includes baseline).
+    PssRestricted,
+    /// CIS Kubernetes Benchmark.
+    Cis,
+    /// NSA/CISA Kubernetes Hardening Guide.
+    Nsa,
+    /// Production readiness.
+    Production,
+    /// Every check.
+    All,
+}
+
+impl Profile {
+    /// Every profile, in the order `--help` lists them.
+    pub const ALL: [Profile; 6] = [
+        Profile::PssBaseline,
+        Profile::PssRestricted,
+        Profile::Cis,
+        Profile::Nsa,
+        Profile::Production,
+        Profile::All,
+    ];
+
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::PssBaseline => "pss-baseline",
+            Profile::PssRestricted => "pss-restricted",
+            Profile::Cis => "cis",
+            Profile::Nsa => "nsa",
+            Profile::Production => "production",
+            Profile::All => "all",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// A Pod Security Standards level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PssLevel {
+    /// The baseline level: prevents known privilege escalations.
+    Baseline,
+    /// The restricted level: current pod hardening best practice.
+    Restricted,
+}
+
+/// How a check maps to a Pod Security Standards control.
+#[derive(Clone, Copy, Debug)]
+pub struct PssControl {
+    /// The control's name in the standard (e.g. `Privileged Containers`).
+    pub control: &'static str,
+    /// The level that first includes it.
+    pub level: PssLevel,
+    /// The first policy version (`1.<since>`) that has the control.
+    pub since: u32,
+    /// Checks (by slug) this one replaces, and from which minor version, as
+    /// the restricted seccomp control replaces the baseline one from v1.19.
+    pub overrides: &'static [(&'static str, u32)],
+}
+
+/// A source a check enforces.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Reference {
+    /// Which document: `PSS`, `CIS`, `NSA`, `MITRE`, `K8S`.
+    pub source: &'static str,
+    /// The id or section in it.
+    pub id: &'static str,
+    /// A link, where one is stable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<&'static str>,
+}
+
+/// Everything about a check except its logic. `doc` is Markdown with the
+/// sections `## What`, `## Why` and `## How to fix`, taken from the check's
+/// doc comment so that documentation is written once.
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Stable code: `KG` and three digits, grouped by area.
+    pub code: &'static str,
+    /// Stable kebab-case name.
+    pub slug: &'static str,
+    /// One line saying what the check wants.
+    pub title: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// Practice area.
+    pub area: Area,
+    /// Profiles that include it (besides `all`).
+    pub profiles: &'static [Profile],
+    /// Where the practice comes from.
+    pub references: &'static [Reference],
+    /// The Pod Security Standards control, for PSS checks.
+    pub pss: Option<PssControl>,
+    /// Markdown documentation: What / Why / How to fix.
+    pub doc: &'static str,
+}
+
+impl CheckMeta {
+    /// One section of the documentation (`What`, `Why`, `How to fix`), without
+    /// its heading.
+    pub fn doc_section(&self, heading: &str) -> Option<&'static str> {
+        let marker = format!("## {heading}");
+        let start = self.doc.find(&marker)? + marker.len();
+        let rest = &self.doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim())
+    }
+
+    /// True when the profile includes this check.
+    pub fn in_profile(&self, profile: Profile) -> bool {
+        profile == Profile::All || self.profiles.contains(&profile)
+    }
+}
+
+/// What a check may read besides its object.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The Pod Security Standards version to evaluate (`1.<minor>`).
+    pub pss_minor: u32,
+}
+
+/// The newest Pod Security Standards version kaegis knows (`v1.37`).
+pub const LATEST_PSS_MINOR: u32 = 37;
+
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            pss_minor: LATEST_PSS_MINOR,
+        }
+    }
+}
+
+/// A check. Implementations are unit structs, one per file, registered in the
+/// catalog; they never know whether the object came from a file, the API
+/// server or an admission request.
+pub trait Check: Send + Sync + 'static {
+    /// The check's identity and documentation.
+    fn meta(&self) -> &'static CheckMeta;
+
+    /// Reports every violation in `obj`.
+    fn check(&self, obj: &Object, ctx: &Context, out: &mut Vec<Violation>);
+}

@@ -1,0 +1,33 @@
+//! kaegis-core: the model every other kaegis crate shares.
+//!
+//! - [`node`]: the source-mapped object tree every parser produces;
+//! - [`path`]: JSON paths into objects;
+//! - [`object`]: Kubernetes objects and their origin;
+//! - [`view`]: typed views (the pod spec of any workload kind);
+//! - [`check`]: the check trait and check metadata;
+//! - [`finding`]: findings and severities;
+//! - [`engine`]: check selection and execution.
+//!
+//! This crate must not depend on any parser, input, reporter or server crate:
+//! it is the one-directional flow's middle, and knows nothing of where objects
+//! come from or where findings go.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod diagnostic;
+pub mod engine;
+pub mod finding;
+pub mod node;
+pub mod object;
+pub mod path;
+pub mod view;
+
+pub use check::{Area, Check, CheckMeta, Context, Profile, PssControl, PssLevel, Reference};
+pub use diagnostic::{Diagnostic, DiagnosticLevel};
+pub use engine::{Engine, Selection};
+pub use finding::{Finding, Location, Severity, Violation};
+pub use node::{Entry, Node, Pos, Value};
+pub use object::{Object, ObjectId, Origin};
+pub use path::JsonPath;
+pub use view::{ContainerKind, ContainerView, PodSpecView};

@@ -1,0 +1,148 @@
+//! Finding the files to scan: explicit files, directories walked recursively
+//! (honouring `.gitignore`, `.ignore` and `--exclude` globs), and stdin.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ignore::WalkBuilder;
+use ignore::overrides::OverrideBuilder;
+
+use kaegis_core::{Diagnostic, DiagnosticLevel};
+
+/// One input to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A file on disk.
+    File(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+/// Extensions read when walking directories.
+pub const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+fn is_manifest(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        MANIFEST_EXTENSIONS
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(e))
+    })
+}
+
+/// Expands command-line paths into inputs. Files named explicitly are always
+/// read; files found by walking are read when they end in `.yaml`, `.yml` or
+/// `.json` and are neither ignored nor excluded. Paths that do not exist are
+/// error diagnostics.
+pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Input>, Vec<Diagnostic>) {
+    let mut inputs = Vec::new();
+    let mut diags = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                diags.push(Diagnostic {
+                    level: DiagnosticLevel::Error,
+                    file: Arc::from(path.as_path()),
+                    pos: None,
+                    message: format!("cannot read: {e}"),
+                });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            inputs.push(Input::File(path.clone()));
+            continue;
+        }
+        let mut ob = OverrideBuilder::new(path);
+        for ex in excludes {
+            if let Err(e) = ob.add(&format!("!{ex}")) {
+                diags.push(Diagnostic {
+                    level: DiagnosticLevel::Error,
+                    file: Arc::from(Path::new(ex.as_str())),
+                    pos: None,
+                    message: format!("invalid --exclude glob: {e}"),
+                });
+            }
+        }
+        let overrides = match ob.build() {
+            Ok(o) => o,
+            Err(e) => {
+                diags.push(Diagnostic {
+                    level: DiagnosticLevel::Error,
+                    file: Arc::from(path.as_path()),
+                    pos: None,
+                    message: format!("invalid --exclude globs: {e}"),
+                });
+                continue;
+            }
+        };
+        let mut found = Vec::new();
+        let walker = WalkBuilder::new(path)
+            .require_git(false)
+            .overrides(overrides)
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    if e.file_type().is_some_and(|t| t.is_file()) && is_manifest(e.path()) {
+                        found.push(e.into_path());
+                    }
+                }
+                Err(err) => diags.push(Diagnostic {
+                    level: DiagnosticLevel::Error,
+                    file: Arc::from(path.as_path()),
+                    pos: None,
+                    message: format!("cannot walk: {err}"),
+                }),
+            }
+        }
+        found.sort();
+        inputs.extend(found.into_iter().map(Input::File));
+    }
+    (inputs, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_with_gitignore_and_excludes() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("a/vendor")).unwrap();
+        std::fs::create_dir_all(d.join("ignored")).unwrap();
+        for f in [
+            "a/x.yaml",
+            "a/y.yml",
+            "a/z.json",
+            "a/readme.md",
+            "a/vendor/v.yaml",
+            "ignored/i.yaml",
+        ] {
+            std::fs::write(d.join(f), "a: 1\n").unwrap();
+        }
+        std::fs::write(d.join(".gitignore"), "ignored/\n").unwrap();
+        let (inputs, diags) = discover(&[d.to_path_buf()], &["**/vendor/**".to_string()]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|i| match i {
+                Input::File(p) => p.strip_prefix(d).unwrap().display().to_string(),
+                Input::Stdin => "-".into(),
+            })
+            .collect();
+        assert_eq!(names, ["a/x.yaml", "a/y.yml", "a/z.json"]);
+    }
+
+    #[test]
+    fn missing_path_is_an_error() {
+        let (inputs, diags) = discover(&[PathBuf::from("/nonexistent/kaegis")], &[]);
+        assert!(inputs.is_empty());
+        assert_eq!(diags[0].level, DiagnosticLevel::Error);
+    }
+}
