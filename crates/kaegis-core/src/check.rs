@@ -147,14 +147,26 @@ pub struct CheckMeta {
 }
 
 impl CheckMeta {
-    /// One section of the documentation (`What`, `Why`, `How to fix`), without
-    /// its heading.
-    pub fn doc_section(&self, heading: &str) -> Option<&'static str> {
-        let marker = format!("## {heading}");
-        let start = self.doc.find(&marker)? + marker.len();
-        let rest = &self.doc[start..];
+    /// The documentation as Markdown (the doc comment, with the one space
+    /// after each `///` removed).
+    pub fn doc_markdown(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_owned()
+    }
+
+    /// One section of the documentation (`What`, `Why`, `How to fix`),
+    /// without its heading.
+    pub fn doc_section(&self, heading: &str) -> Option<String> {
+        let doc = self.doc_markdown();
+        let marker = format!("## {heading}\n");
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
         let end = rest.find("\n## ").unwrap_or(rest.len());
-        Some(rest[..end].trim())
+        Some(rest[..end].trim().to_owned())
     }
 
     /// True when the profile includes this check.
