@@ -201,15 +201,9 @@ impl Node {
         let mut pos = self.pos;
         for (depth, seg) in path.segments().iter().enumerate() {
             let next = match seg {
-                Segment::Key(k) => node.entry(k).map(|e| {
-                    // A scalar value is reported at its key: that is where a
-                    // reader looks for `privileged: true`.
-                    if e.value.is_map() || e.value.is_seq() {
-                        (&e.value, e.value.pos)
-                    } else {
-                        (&e.value, e.key_pos)
-                    }
-                }),
+                // A field is reported at its key: that is where a reader
+                // looks for `privileged: true` or `securityContext:`.
+                Segment::Key(k) => node.entry(k).map(|e| (&e.value, e.key_pos)),
                 Segment::Index(i) => node.items().get(*i as usize).map(|n| (n, n.pos)),
             };
             match next {

@@ -152,11 +152,7 @@ impl Builder {
                         };
                         *key = Some((text, node.pos, plain_merge));
                     }
-                    Some((k, key_pos, true)) => {
-                        let _ = k;
-                        let _ = key_pos;
-                        merge_into(entries, node);
-                    }
+                    Some((_, _, true)) => merge_into(entries, node),
                     Some((k, key_pos, false)) => entries.push(Entry {
                         key: k,
                         key_pos,
@@ -277,14 +273,13 @@ pub fn parse_yaml(text: &str) -> YamlStream {
                 None => None,
             },
         };
-        if let Some(root) = finished {
-            if !root.is_null() {
-                doc_root = Some(root);
-            }
+        if let Some(root) = finished
+            && !root.is_null()
+        {
+            doc_root = Some(root);
         }
     }
-    // Drop deep partial trees iteratively-bounded: the depth limit above keeps
-    // the recursive drop of `Node` safe.
+    // The depth limit above keeps the recursive drop of partial trees safe.
     out.complex_keys = b.complex_keys;
     out
 }

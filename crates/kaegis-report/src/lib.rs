@@ -1,1 +1,72 @@
-//! placeholder
+//! kaegis-report: turns findings into reports for people and machines.
+//!
+//! - [`terminal`]: grouped by file and object, the offending line shown,
+//!   colours (as ANSI codes; the binary strips them when not on a TTY);
+//! - [`json`]: the stable, versioned JSON report (`kaegis.dev/report/v1`);
+//! - [`sarif`]: SARIF 2.1.0 for code-scanning tools.
+//!
+//! Reporters depend on kaegis-core only, never on inputs or checks: they see
+//! findings, diagnostics and check metadata, whatever produced them.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod json;
+pub mod sarif;
+pub mod terminal;
+
+use kaegis_core::{CheckMeta, Diagnostic, DiagnosticLevel, Finding, Severity};
+
+/// Everything a reporter needs about one scan.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Findings, in file, document, line order.
+    pub findings: Vec<Finding>,
+    /// Notes and input errors.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The checks that ran.
+    pub checks: Vec<&'static CheckMeta>,
+    /// Files read.
+    pub files: usize,
+    /// Objects checked.
+    pub objects: usize,
+    /// The profile name.
+    pub profile: String,
+    /// The Pod Security Standards version (`1.<minor>`).
+    pub pss_minor: u32,
+}
+
+impl Report {
+    /// Sorts findings and diagnostics into a stable order.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (&a.location, a.check.code, &a.path).cmp(&(&b.location, b.check.code, &b.path))
+        });
+        self.diagnostics
+            .sort_by(|a, b| (&a.file, a.pos, a.level).cmp(&(&b.file, b.pos, b.level)));
+    }
+
+    /// Number of findings of each severity, lowest first.
+    pub fn counts(&self) -> [usize; 5] {
+        let mut c = [0; 5];
+        for f in &self.findings {
+            c[f.severity as usize] += 1;
+        }
+        c
+    }
+
+    /// Number of input errors.
+    pub fn input_errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.level == DiagnosticLevel::Error)
+            .count()
+    }
+
+    /// True when some finding is at or above `threshold`.
+    pub fn fails(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= threshold)
+    }
+}
+
+/// The version of kaegis that wrote a report.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

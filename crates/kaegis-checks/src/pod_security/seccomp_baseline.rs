@@ -70,13 +70,12 @@ impl SeccompBaseline {
                     .rev()
                     .find(|e| &*e.key == POD_ANNOTATION)
                     .map(|_| "")
-            }) {
-                if !valid(v) {
-                    out.push(Violation::new(
-                        pod.annotation_path(POD_ANNOTATION),
-                        format!("pod seccomp annotation is {v:?}"),
-                    ));
-                }
+            }) && !valid(v)
+            {
+                out.push(Violation::new(
+                    pod.annotation_path(POD_ANNOTATION),
+                    format!("pod seccomp annotation is {v:?}"),
+                ));
             }
             for c in pod.containers() {
                 let key = format!("{CONTAINER_ANNOTATION_PREFIX}{}", c.name());
