@@ -46,8 +46,15 @@ enum Frame {
     },
 }
 
-fn pos_of(span: &Span) -> Pos {
-    Pos::new(span.start.line() as u32, span.start.col() as u32 + 1)
+fn pos_of(span: &Span, pads: &[u32]) -> Pos {
+    marker_pos(span.start.line(), span.start.col(), pads)
+}
+
+/// A 1-based position from saphyr's 1-based line and 0-based column, undoing
+/// any indentation the lenient repair added to that line.
+fn marker_pos(line: usize, col: usize, pads: &[u32]) -> Pos {
+    let pad = pads.get(line.wrapping_sub(1)).copied().unwrap_or(0);
+    Pos::new(line as u32, (col as u32).saturating_sub(pad) + 1)
 }
 
 /// Renders a non-scalar key as compact text.
@@ -166,7 +173,91 @@ impl Builder {
 }
 
 /// Parses a YAML stream (any number of documents).
+///
+/// Kubernetes' own YAML decoder (go-yaml) accepts flow collections and
+/// multi-line quoted scalars whose continuation lines are not indented past
+/// their parent, which YAML 1.2 forbids; `kubectl apply` takes such files, so
+/// kaegis must read them too. When the strict parse fails for that reason,
+/// the offending continuation lines are indented (which changes no value: the
+/// lines are inside a flow collection or a folded quoted scalar) and the
+/// stream is parsed again; positions are mapped back to the original columns.
 pub fn parse_yaml(text: &str) -> YamlStream {
+    let first = parse_stream(text, &[]);
+    if !first.error.as_ref().is_some_and(is_indentation_error) {
+        return first;
+    }
+    let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+    let mut pads = vec![0u32; lines.len()];
+    let mut error = first.error.clone();
+    for _ in 0..64 {
+        let Some(e) = error.as_ref().filter(|e| is_indentation_error(e)) else {
+            break;
+        };
+        if !repair_indentation(&mut lines, &mut pads, e) {
+            break;
+        }
+        let again = parse_stream(&lines.join("\n"), &pads);
+        if again.error.is_none() {
+            return again;
+        }
+        error = again.error;
+    }
+    first
+}
+
+fn is_indentation_error(e: &ParseError) -> bool {
+    e.message.starts_with("invalid indentation")
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// Indents the continuation lines an indentation error is about; false when
+/// there is nothing to change.
+fn repair_indentation(lines: &mut [String], pads: &mut [u32], e: &ParseError) -> bool {
+    let at = e.pos.line as usize - 1;
+    if at >= lines.len() {
+        return false;
+    }
+    let mut pad = |lines: &mut [String], i: usize, want: usize| -> bool {
+        let have = indent_of(&lines[i]);
+        if have >= want || lines[i].trim().is_empty() {
+            return false;
+        }
+        let add = want - have;
+        lines[i].insert_str(0, &" ".repeat(add));
+        pads[i] += add as u32;
+        true
+    };
+    if e.message.contains("quoted scalar") {
+        // The error points into the line that opens the scalar: indent every
+        // continuation line up to the one that closes it past the opening
+        // line's own indentation.
+        let opener = &lines[at];
+        let Some(quote) = opener
+            .rfind(['\'', '"'])
+            .map(|i| opener.as_bytes()[i] as char)
+        else {
+            return false;
+        };
+        let want = indent_of(opener) + 1;
+        let mut changed = false;
+        for i in at + 1..lines.len() {
+            changed |= pad(lines, i, want);
+            if lines[i].contains(quote) {
+                break;
+            }
+        }
+        changed
+    } else {
+        // A flow collection's line: indent it past the block it sits in.
+        let want = indent_of(&lines[at]) + 2;
+        pad(lines, at, want)
+    }
+}
+
+fn parse_stream(text: &str, pads: &[u32]) -> YamlStream {
     let mut out = YamlStream::default();
     let mut b = Builder {
         stack: Vec::new(),
@@ -182,13 +273,13 @@ pub fn parse_yaml(text: &str) -> YamlStream {
             Ok(ev) => ev,
             Err(e) => {
                 out.error = Some(ParseError {
-                    pos: Pos::new(e.marker().line() as u32, e.marker().col() as u32 + 1),
+                    pos: marker_pos(e.marker().line(), e.marker().col(), pads),
                     message: e.info().to_owned(),
                 });
                 break;
             }
         };
-        let pos = pos_of(&span);
+        let pos = pos_of(&span, pads);
         let finished = match event {
             Event::StreamStart | Event::Nothing => None,
             Event::StreamEnd => break,
@@ -342,6 +433,22 @@ mod tests {
     fn complex_keys_mark_templates() {
         let s = parse_yaml("image: {{ .Values.image }}\n");
         assert!(s.complex_keys || s.error.is_some());
+    }
+
+    #[test]
+    fn lenient_indentation_like_kubectl() {
+        let flow = "a:\n  args: [\n    \"x\",\n  ]\n  b: 1\n";
+        let s = parse_yaml(flow);
+        assert!(s.error.is_none(), "{:?}", s.error);
+        let a = s.documents[0].1.get("a").unwrap();
+        assert_eq!(a.get("args").unwrap().items().len(), 1);
+        assert_eq!(a.entry("b").unwrap().key_pos, Pos::new(5, 3));
+        let quoted = "m:\n  k: '[\n      {\"a\": 1}\n  ]'\n  z: 2\n";
+        let s = parse_yaml(quoted);
+        assert!(s.error.is_none(), "{:?}", s.error);
+        let m = s.documents[0].1.get("m").unwrap();
+        assert_eq!(m.get("k").unwrap().as_str(), Some("[ {\"a\": 1} ]"));
+        assert_eq!(m.get("z").unwrap().as_i64(), Some(2));
     }
 
     #[test]
