@@ -1,0 +1,64 @@
+//! Every check has fixtures beside the catalog: `fixtures/<slug>/pass.yaml`
+//! must raise nothing, `fixtures/<slug>/fail.yaml` must raise findings, and
+//! those findings (position, path, message) are pinned by a snapshot.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kaegis_core::{Engine, Selection};
+use kaegis_inputs::{Syntax, load};
+
+fn fixture(slug: &str, which: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(slug)
+        .join(format!("{which}.yaml"))
+}
+
+/// Runs one check alone over a fixture file.
+fn run(check: &'static dyn kaegis_core::Check, path: &Path) -> Vec<String> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = load(Arc::from(path), &bytes, Syntax::Yaml);
+    assert!(file.diagnostics.is_empty(), "{}: {:?}", path.display(), file.diagnostics);
+    assert!(!file.objects.is_empty(), "{} has no objects", path.display());
+    let engine = Engine::new(&[check], &Selection::default()).unwrap();
+    file.objects
+        .iter()
+        .flat_map(|o| engine.run(o))
+        .map(|f| {
+            format!(
+                "{}:{} {} {} {} | {}",
+                f.location.pos.line, f.location.pos.col, f.check.code, f.object, f.path, f.message
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_check_passes_its_pass_fixture_and_fails_its_fail_fixture() {
+    for check in kaegis_checks::CATALOG {
+        let slug = check.meta().slug;
+        let pass = run(*check, &fixture(slug, "pass"));
+        assert!(pass.is_empty(), "{slug}: pass fixture raised:\n{}", pass.join("\n"));
+        let fail = run(*check, &fixture(slug, "fail"));
+        assert!(!fail.is_empty(), "{slug}: fail fixture raised nothing");
+        insta::assert_snapshot!(slug, fail.join("\n"));
+    }
+}
+
+#[test]
+fn every_check_is_documented() {
+    let mut codes = std::collections::HashSet::new();
+    for check in kaegis_checks::CATALOG {
+        let m = check.meta();
+        assert!(codes.insert(m.code), "duplicate code {}", m.code);
+        assert!(m.code.starts_with("KG") && m.code.len() == 5, "{}", m.code);
+        for section in ["What", "Why", "How to fix"] {
+            let text = m.doc_section(section).unwrap_or_default();
+            assert!(text.len() > 40, "{}: section {section} missing or too short", m.slug);
+        }
+        assert!(m.doc_section("How to fix").unwrap().contains("```yaml"), "{}: no YAML example", m.slug);
+        assert!(!m.references.is_empty(), "{}: no references", m.slug);
+        assert_eq!(kaegis_checks::find(m.slug).map(|c| c.meta().code), Some(m.code));
+    }
+}
