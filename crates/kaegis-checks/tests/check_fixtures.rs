@@ -19,8 +19,17 @@ fn fixture(slug: &str, which: &str) -> PathBuf {
 fn run(check: &'static dyn kaegis_core::Check, path: &Path) -> Vec<String> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let file = load(Arc::from(path), &bytes, Syntax::Yaml);
-    assert!(file.diagnostics.is_empty(), "{}: {:?}", path.display(), file.diagnostics);
-    assert!(!file.objects.is_empty(), "{} has no objects", path.display());
+    assert!(
+        file.diagnostics.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        file.diagnostics
+    );
+    assert!(
+        !file.objects.is_empty(),
+        "{} has no objects",
+        path.display()
+    );
     let engine = Engine::new(&[check], &Selection::default()).unwrap();
     file.objects
         .iter()
@@ -39,7 +48,11 @@ fn every_check_passes_its_pass_fixture_and_fails_its_fail_fixture() {
     for check in kaegis_checks::CATALOG {
         let slug = check.meta().slug;
         let pass = run(*check, &fixture(slug, "pass"));
-        assert!(pass.is_empty(), "{slug}: pass fixture raised:\n{}", pass.join("\n"));
+        assert!(
+            pass.is_empty(),
+            "{slug}: pass fixture raised:\n{}",
+            pass.join("\n")
+        );
         let fail = run(*check, &fixture(slug, "fail"));
         assert!(!fail.is_empty(), "{slug}: fail fixture raised nothing");
         insta::assert_snapshot!(slug, fail.join("\n"));
@@ -55,10 +68,21 @@ fn every_check_is_documented() {
         assert!(m.code.starts_with("KG") && m.code.len() == 5, "{}", m.code);
         for section in ["What", "Why", "How to fix"] {
             let text = m.doc_section(section).unwrap_or_default();
-            assert!(text.len() > 40, "{}: section {section} missing or too short", m.slug);
+            assert!(
+                text.len() > 40,
+                "{}: section {section} missing or too short",
+                m.slug
+            );
         }
-        assert!(m.doc_section("How to fix").unwrap().contains("```yaml"), "{}: no YAML example", m.slug);
+        assert!(
+            m.doc_section("How to fix").unwrap().contains("```yaml"),
+            "{}: no YAML example",
+            m.slug
+        );
         assert!(!m.references.is_empty(), "{}: no references", m.slug);
-        assert_eq!(kaegis_checks::find(m.slug).map(|c| c.meta().code), Some(m.code));
+        assert_eq!(
+            kaegis_checks::find(m.slug).map(|c| c.meta().code),
+            Some(m.code)
+        );
     }
 }

@@ -59,14 +59,24 @@ fn json_report_is_versioned_and_points_at_lines() {
         privileged["path"],
         "spec.template.spec.containers[0].securityContext.privileged"
     );
-    assert_eq!(v["summary"]["findings"].as_u64().unwrap() as usize, findings.len());
+    assert_eq!(
+        v["summary"]["findings"].as_u64().unwrap() as usize,
+        findings.len()
+    );
 }
 
 #[test]
 fn profiles_select_levels() {
     let count = |profile: &str| {
         let out = kaegis()
-            .args(["scan", "examples/insecure", "-f", "json", "--profile", profile])
+            .args([
+                "scan",
+                "examples/insecure",
+                "-f",
+                "json",
+                "--profile",
+                profile,
+            ])
             .output()
             .unwrap();
         let v = json_of(&out.stdout);
@@ -90,7 +100,14 @@ fn pss_version_changes_behaviour() {
     // host-probes exists from v1.34 only.
     let run = |v: &str| {
         let out = kaegis()
-            .args(["scan", "examples/insecure/frontend.yaml", "-f", "json", "--pss-version", v])
+            .args([
+                "scan",
+                "examples/insecure/frontend.yaml",
+                "-f",
+                "json",
+                "--pss-version",
+                v,
+            ])
             .output()
             .unwrap();
         json_of(&out.stdout)["findings"]
@@ -111,7 +128,11 @@ fn pss_version_changes_behaviour() {
 #[test]
 fn broken_yaml_is_reported_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("good.yaml"),
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  containers: [{name: c, image: i}]\n",
@@ -124,7 +145,11 @@ fn broken_yaml_is_reported_and_the_scan_goes_on() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("broken.yaml:5:1: invalid YAML"), "{stderr}");
     assert!(stderr.contains("binary.yaml: binary file"), "{stderr}");
-    assert!(stderr.contains("note: ") && stderr.contains("workflow.yml: skipped: not a Kubernetes manifest"), "{stderr}");
+    assert!(
+        stderr.contains("note: ")
+            && stderr.contains("workflow.yml: skipped: not a Kubernetes manifest"),
+        "{stderr}"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("host-namespaces"), "{stdout}");
     assert!(stdout.contains("2 input errors"), "{stdout}");
@@ -157,7 +182,12 @@ fn fail_on_threshold_and_exclude() {
         .assert()
         .code(0);
     kaegis()
-        .args(["scan", "examples/insecure/cache.yaml", "--fail-on", "critical"])
+        .args([
+            "scan",
+            "examples/insecure/cache.yaml",
+            "--fail-on",
+            "critical",
+        ])
         .assert()
         .code(0);
     kaegis()
@@ -173,9 +203,17 @@ fn checks_and_explain() {
         .assert()
         .success()
         .stdout(predicate::str::contains("KG103").and(predicate::str::contains("privileged")));
-    let out = kaegis().args(["checks", "--format", "json", "--profile", "pss-baseline"]).output().unwrap();
+    let out = kaegis()
+        .args(["checks", "--format", "json", "--profile", "pss-baseline"])
+        .output()
+        .unwrap();
     let list = json_of(&out.stdout);
-    assert!(list.as_array().unwrap().iter().all(|c| c["pss"]["level"] == "baseline"));
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["pss"]["level"] == "baseline")
+    );
     kaegis()
         .args(["explain", "KG103"])
         .assert()

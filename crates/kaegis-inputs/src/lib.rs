@@ -12,6 +12,7 @@
 pub mod discover;
 pub mod json;
 pub mod load;
+pub mod skim;
 pub mod yaml;
 
 pub use discover::{Input, discover};

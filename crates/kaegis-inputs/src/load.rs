@@ -73,8 +73,18 @@ pub fn decode(bytes: &[u8]) -> Result<&str, String> {
     })
 }
 
-/// Parses one file's contents into objects.
+/// Parses one file's contents into objects. The bodies (`spec`) of
+/// CustomResourceDefinitions are validated but not built (see [`crate::skim`]).
 pub fn load(path: Arc<Path>, bytes: &[u8], syntax: Syntax) -> LoadedFile {
+    load_with(path, bytes, syntax, true)
+}
+
+/// Like [`load`], but builds CustomResourceDefinition bodies too.
+pub fn load_full(path: Arc<Path>, bytes: &[u8], syntax: Syntax) -> LoadedFile {
+    load_with(path, bytes, syntax, false)
+}
+
+fn load_with(path: Arc<Path>, bytes: &[u8], syntax: Syntax, skim_crds: bool) -> LoadedFile {
     let mut lf = LoadedFile {
         path: path.clone(),
         objects: Vec::new(),
@@ -105,7 +115,12 @@ pub fn load(path: Arc<Path>, bytes: &[u8], syntax: Syntax) -> LoadedFile {
             Err(e) => (Vec::new(), Some(e), false),
         }
     } else {
-        let s = parse_yaml(text);
+        let skimmed = if skim_crds {
+            crate::skim::blank_crd_specs(text)
+        } else {
+            None
+        };
+        let s = parse_yaml(skimmed.as_deref().unwrap_or(text));
         (s.documents, s.error, s.complex_keys)
     };
     let template = text.contains("{{");
