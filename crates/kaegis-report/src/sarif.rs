@@ -84,34 +84,34 @@ pub fn to_value(report: &Report) -> Value {
         .findings
         .iter()
         .map(|f| {
+            let logical = json!([{
+                "name": f.path.to_string(),
+                "fullyQualifiedName": format!("{}/{}", f.object, f.path),
+                "kind": "object",
+            }]);
+            let mut location = json!({ "logicalLocations": logical });
             let mut result = json!({
                 "ruleId": f.check.code,
                 "level": level(f.severity),
                 "message": { "text": format!("{}: {}", f.object, f.message) },
-                "logicalLocations": [{
-                    "name": f.path.to_string(),
-                    "fullyQualifiedName": format!("{}/{}", f.object, f.path),
-                    "kind": "object",
-                }],
                 "properties": { "severity": f.severity, "object": f.object },
             });
             if let Some(&i) = index.get(f.check.code) {
                 result["ruleIndex"] = json!(i);
             }
             if let Some(file) = &f.location.file {
-                result["locations"] = json!([{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": uri(file) },
-                        "region": {
-                            "startLine": f.location.pos.line.max(1),
-                            "startColumn": f.location.pos.col.max(1),
-                        },
+                location["physicalLocation"] = json!({
+                    "artifactLocation": { "uri": uri(file) },
+                    "region": {
+                        "startLine": f.location.pos.line.max(1),
+                        "startColumn": f.location.pos.col.max(1),
                     },
-                }]);
+                });
                 result["partialFingerprints"] = json!({
                     "kaegis/v1": format!("{}|{}|{}|{}", f.check.code, f.object, f.path, uri(file)),
                 });
             }
+            result["locations"] = json!([location]);
             result
         })
         .collect();
