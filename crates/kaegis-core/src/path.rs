@@ -36,8 +36,13 @@ impl JsonPath {
                         let mut j = i + 2;
                         loop {
                             match *b.get(j)? {
-                                b'\\' if b.get(j + 1) == Some(&b'"') => {
-                                    key.push('"');
+                                b'\\' => {
+                                    // `\"` and `\\` are the only escapes.
+                                    match b.get(j + 1)? {
+                                        b'"' => key.push('"'),
+                                        b'\\' => key.push('\\'),
+                                        _ => return None,
+                                    }
                                     j += 2;
                                 }
                                 b'"' => break,
@@ -117,7 +122,9 @@ impl fmt::Display for JsonPath {
                     }
                     f.write_str(k)?;
                 }
-                Segment::Key(k) => write!(f, "[\"{}\"]", k.replace('"', "\\\""))?,
+                Segment::Key(k) => {
+                    write!(f, "[\"{}\"]", k.replace('\\', "\\\\").replace('"', "\\\""))?
+                }
                 Segment::Index(n) => write!(f, "[{n}]")?,
             }
         }
@@ -152,9 +159,17 @@ mod tests {
         );
     }
 
+    #[test]
+    fn keys_with_backslashes_and_quotes_round_trip() {
+        for k in ["a\\", "a\\\"", "\"", "x\\\\y"] {
+            let p = JsonPath::root().key("metadata").key(k);
+            assert_eq!(JsonPath::parse(&p.to_string()), Some(p.clone()), "{p}");
+        }
+    }
+
     fn segment() -> impl Strategy<Value = Segment> {
         prop_oneof![
-            "[a-zA-Z0-9_./\" -]{1,12}".prop_map(|s| Segment::Key(s.into())),
+            "[a-zA-Z0-9_./\"\\\\ -]{1,12}".prop_map(|s| Segment::Key(s.into())),
             (0u32..1000).prop_map(Segment::Index),
         ]
     }

@@ -1,0 +1,50 @@
+//! Shared body of the `*_to_objects` fuzz targets: bytes → objects → checks →
+//! finding positions, plus the `JsonPath` Display/parse round trip, plus (for
+//! YAML) the equivalence of CRD-body skimming with the full parse.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use kaegis_core::{Engine, JsonPath, Selection};
+use kaegis_inputs::Syntax;
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        Engine::new(kaegis_checks::CATALOG, &Selection::default())
+            .expect("the default selection is valid")
+    })
+}
+
+/// Loads `data` as a file called `name` read as `syntax`, runs every check on
+/// every object and locates every finding.
+pub fn run(name: &str, data: &[u8], syntax: Syntax) {
+    let engine = engine();
+    let file = kaegis_inputs::load(Arc::from(Path::new(name)), data, syntax);
+    for obj in &file.objects {
+        for finding in engine.run(obj) {
+            let _ = obj.locate(&finding.path);
+            let text = finding.path.to_string();
+            let parsed = JsonPath::parse(&text);
+            assert_eq!(
+                parsed.as_ref(),
+                Some(&finding.path),
+                "JsonPath Display/parse round trip failed for {text:?}"
+            );
+        }
+    }
+    // Skimming CustomResourceDefinition bodies must never hide an error or
+    // change an object: compare with the full parse.
+    if syntax == Syntax::Yaml {
+        let full = kaegis_inputs::load::load_full(Arc::from(Path::new(name)), data, syntax);
+        assert_eq!(file.diagnostics, full.diagnostics, "skimming changed the diagnostics");
+        assert_eq!(file.objects.len(), full.objects.len(), "skimming changed the objects");
+        for (a, b) in file.objects.iter().zip(&full.objects) {
+            assert_eq!(a.id, b.id, "skimming changed an object's identity");
+        }
+    }
+    // Diagnostics are rendered to users: make sure that works too.
+    for d in &file.diagnostics {
+        let _ = d.to_string();
+    }
+}

@@ -1,0 +1,12 @@
+//! JSON bytes → `kaegis_inputs::load` → objects → every check → finding
+//! positions (`Object::locate`) and the `JsonPath` Display/parse round trip.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    common::run("fuzz.json", data, kaegis_inputs::Syntax::Json);
+});
