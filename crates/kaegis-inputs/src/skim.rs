@@ -19,6 +19,20 @@
 
 use crate::yaml::parse_yaml;
 
+/// True when a line holds only characters YAML allows in a document (tabs
+/// and a final carriage return included; a carriage return elsewhere is a
+/// line break, a byte order mark is allowed only before a document).
+fn printable(line: &str) -> bool {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.is_ascii() {
+        return line.bytes().all(|b| b == b'\t' || (0x20..0x7F).contains(&b));
+    }
+    line.chars().all(|c| {
+        matches!(c, '\t' | '\u{20}'..='\u{7E}' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+            && c != '\u{FEFF}'
+    })
+}
+
 /// What `kind:` line marks a CustomResourceDefinition document.
 fn is_crd_kind_line(line: &str) -> bool {
     let Some(rest) = line.strip_prefix("kind:") else {
@@ -262,6 +276,9 @@ pub fn is_simple_block(block: &[&str]) -> bool {
 /// The 1-based index in `block` of the first line the recogniser does not
 /// accept, if any.
 pub fn first_unrecognised(block: &[&str]) -> Option<usize> {
+    if let Some(bad) = block.iter().position(|l| !printable(l)) {
+        return Some(bad + 1);
+    }
     let mut stack: Vec<(usize, Kind)> = Vec::new();
     let mut open = Open::Nothing;
     let mut i = 0;
@@ -515,6 +532,9 @@ mod tests {
             "spec:\n  - a\n  b: 1\n",
             "spec:\n  a: 1\n  plain\n",
             "spec:\n  a: \"bad \\q escape\"\n",
+            "spec:\n  a: x\u{feff}y\n",
+            "spec:\n  a: x\u{1}y\n",
+            "spec:\n  a: x\ry\n",
         ] {
             assert!(!simple(bad), "accepted: {bad:?}");
             // Everything it rejects, and that YAML rejects too, the real

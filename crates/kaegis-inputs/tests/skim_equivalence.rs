@@ -71,3 +71,22 @@ fn show_unrecognised_crd_lines() {
         }
     }
 }
+
+/// Inputs the fuzzer once found (fuzz/regressions/): skimming must agree
+/// with the full parse on every one of them.
+#[test]
+fn fuzz_regressions_agree_with_the_full_parse() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let arc: Arc<Path> = Arc::from(Path::new("fuzz.yaml"));
+        let fast = load(arc.clone(), &bytes, Syntax::Yaml);
+        let full = load_full(arc, &bytes, Syntax::Yaml);
+        assert_eq!(fast.diagnostics, full.diagnostics, "{}", path.display());
+        assert_eq!(fast.objects.len(), full.objects.len(), "{}", path.display());
+        n += 1;
+    }
+    assert!(n > 0);
+}
