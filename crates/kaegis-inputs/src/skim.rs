@@ -25,11 +25,15 @@ use crate::yaml::parse_yaml;
 fn printable(line: &str) -> bool {
     let line = line.strip_suffix('\r').unwrap_or(line);
     if line.is_ascii() {
-        return line.bytes().all(|b| b == b'\t' || (0x20..0x7F).contains(&b));
+        return line
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7F).contains(&b));
     }
     line.chars().all(|c| {
-        matches!(c, '\t' | '\u{20}'..='\u{7E}' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-            && c != '\u{FEFF}'
+        // NEL and the Unicode line and paragraph separators are line breaks
+        // to some YAML readers: leave such lines to the parser.
+        matches!(c, '\t' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+            && !matches!(c, '\u{FEFF}' | '\u{2028}' | '\u{2029}')
     })
 }
 
@@ -387,9 +391,16 @@ fn check_value(block: &[&str], i: &mut usize, value: &str, owner_col: usize) -> 
         // Content: lines indented past the owner; the first non-blank line
         // fixes the indentation the others may not go below.
         let mut content_indent = None;
+        let mut leading_blank = 0;
         while *i < block.len() {
             let l = block[*i].trim_end_matches('\r');
             if l.trim().is_empty() {
+                if content_indent.is_none() {
+                    if l.contains('\t') {
+                        return Some(*i + 1);
+                    }
+                    leading_blank = leading_blank.max(l.len());
+                }
                 *i += 1;
                 continue;
             }
@@ -398,6 +409,9 @@ fn check_value(block: &[&str], i: &mut usize, value: &str, owner_col: usize) -> 
                 break;
             }
             match content_indent {
+                // Leading blank lines may not be longer than the first line's
+                // indentation.
+                None if leading_blank > li => return Some(*i + 1),
                 None => content_indent = Some(li),
                 Some(ci) if li < ci => return Some(*i + 1),
                 Some(_) => {}
@@ -535,6 +549,7 @@ mod tests {
             "spec:\n  a: x\u{feff}y\n",
             "spec:\n  a: x\u{1}y\n",
             "spec:\n  a: x\ry\n",
+            "spec:\n  a: |\n        \n    text\n",
         ] {
             assert!(!simple(bad), "accepted: {bad:?}");
             // Everything it rejects, and that YAML rejects too, the real
