@@ -120,7 +120,12 @@ fn load_with(path: Arc<Path>, bytes: &[u8], syntax: Syntax, skim_crds: bool) -> 
         } else {
             None
         };
-        let s = parse_yaml(skimmed.as_deref().unwrap_or(text));
+        let mut s = parse_yaml(skimmed.as_deref().unwrap_or(text));
+        // Where the stream is broken, the parser's first error depends on
+        // what follows it: report the one the whole text gives.
+        if skimmed.is_some() && s.error.is_some() {
+            s = parse_yaml(text);
+        }
         (s.documents, s.error, s.complex_keys)
     };
     let template = text.contains("{{");
