@@ -41,6 +41,14 @@ pub fn run(name: &str, data: &[u8], syntax: Syntax) {
         assert_eq!(file.objects.len(), full.objects.len(), "skimming changed the objects");
         for (a, b) in file.objects.iter().zip(&full.objects) {
             assert_eq!(a.id, b.id, "skimming changed an object's identity");
+            let crd = a.id.kind == "CustomResourceDefinition";
+            assert_eq!(a.root.entries().len(), b.root.entries().len());
+            for (ea, eb) in a.root.entries().iter().zip(b.root.entries()) {
+                assert_eq!((&ea.key, ea.key_pos), (&eb.key, eb.key_pos));
+                if !(crd && &*ea.key == "spec") {
+                    assert_eq!(ea.value, eb.value, "skimming changed {}", ea.key);
+                }
+            }
         }
     }
     // Diagnostics are rendered to users: make sure that works too.

@@ -120,10 +120,13 @@ fn load_with(path: Arc<Path>, bytes: &[u8], syntax: Syntax, skim_crds: bool) -> 
         } else {
             None
         };
-        let mut s = parse_yaml(skimmed.as_deref().unwrap_or(text));
+        let mut s = parse_yaml(skimmed.as_ref().map_or(text, |sk| &sk.text));
         // Where the stream is broken, the parser's first error depends on
-        // what follows it: report the one the whole text gives.
-        if skimmed.is_some() && s.error.is_some() {
+        // what follows it: report the one the whole text gives. And where
+        // blanking did not leave the `spec:` keys it meant to, parse it all.
+        if let Some(sk) = &skimmed
+            && (s.error.is_some() || !sk.confirmed_by(&s.documents))
+        {
             s = parse_yaml(text);
         }
         (s.documents, s.error, s.complex_keys)

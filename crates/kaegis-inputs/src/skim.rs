@@ -57,9 +57,35 @@ fn is_doc_marker(line: &str) -> bool {
             .is_none_or(|c| c == ' ' || c == '\t' || c == '\r')
 }
 
-/// Returns the text with the bodies of well-formed CRD `spec` blocks blanked
-/// out, or `None` when there is nothing to skip.
-pub fn blank_crd_specs(text: &str) -> Option<String> {
+/// The text with the bodies of well-formed CRD `spec` blocks blanked out,
+/// and the (1-based) lines of the `spec:` keys whose bodies were blanked.
+#[derive(Debug)]
+pub struct Skimmed {
+    /// The text to parse.
+    pub text: String,
+    /// Lines of the blanked `spec:` keys.
+    pub spec_lines: Vec<u32>,
+}
+
+impl Skimmed {
+    /// True when the parsed documents show every blanked `spec:` as a
+    /// top-level key with a null value, i.e. the blanking meant what it was
+    /// meant to (a `spec:` inside a multi-line scalar, or followed by a
+    /// sequence, would not).
+    pub fn confirmed_by(&self, documents: &[(u32, kaegis_core::Node)]) -> bool {
+        self.spec_lines.iter().all(|&line| {
+            documents.iter().any(|(_, root)| {
+                root.entries()
+                    .iter()
+                    .any(|e| &*e.key == "spec" && e.key_pos.line == line && e.value.is_null())
+            })
+        })
+    }
+}
+
+/// Blanks the bodies of well-formed CRD `spec` blocks; `None` when there is
+/// nothing to skip.
+pub fn blank_crd_specs(text: &str) -> Option<Skimmed> {
     if !text.contains("CustomResourceDefinition") {
         return None;
     }
@@ -75,7 +101,7 @@ pub fn blank_crd_specs(text: &str) -> Option<String> {
     }
     docs.push((start, lines.len()));
     let mut blank = vec![false; lines.len()];
-    let mut any = false;
+    let mut spec_lines = Vec::new();
     for (s, e) in docs {
         if !lines[s..e]
             .iter()
@@ -110,12 +136,12 @@ pub fn blank_crd_specs(text: &str) -> Option<String> {
                 for b in &mut blank[i + 1..j] {
                     *b = true;
                 }
-                any = true;
+                spec_lines.push(i as u32 + 1);
             }
             i = j;
         }
     }
-    if !any {
+    if spec_lines.is_empty() {
         return None;
     }
     let mut out = String::with_capacity(text.len() / 4);
@@ -127,7 +153,10 @@ pub fn blank_crd_specs(text: &str) -> Option<String> {
             out.push_str(l);
         }
     }
-    Some(out)
+    Some(Skimmed {
+        text: out,
+        spec_lines,
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -573,7 +602,9 @@ mod tests {
     #[test]
     fn blanks_only_crd_specs_and_keeps_lines() {
         let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: xs.a.b\nspec:\n  group: a.b\n  scope: Namespaced\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n";
-        let out = blank_crd_specs(text).unwrap();
+        let skimmed = blank_crd_specs(text).unwrap();
+        assert_eq!(skimmed.spec_lines, [5]);
+        let out = skimmed.text;
         assert_eq!(out.lines().count(), text.lines().count());
         assert!(!out.contains("group: a.b"));
         assert!(out.contains("hostPID: true"));
