@@ -69,13 +69,16 @@ pub struct Skimmed {
 
 impl Skimmed {
     /// True when the parsed documents show every blanked `spec:` as a
-    /// top-level key with a null value, i.e. the blanking meant what it was
+    /// top-level key with a null value of a CustomResourceDefinition, i.e. the blanking meant what it was
     /// meant to (a `spec:` inside a multi-line scalar, or followed by a
     /// sequence, would not).
     pub fn confirmed_by(&self, documents: &[(u32, kaegis_core::Node)]) -> bool {
         self.spec_lines.iter().all(|&line| {
             documents.iter().any(|(_, root)| {
-                root.entries()
+                let crd = root.get("kind").and_then(kaegis_core::Node::as_str)
+                    == Some("CustomResourceDefinition");
+                crd && root
+                    .entries()
                     .iter()
                     .any(|e| &*e.key == "spec" && e.key_pos.line == line && e.value.is_null())
             })
@@ -103,10 +106,9 @@ pub fn blank_crd_specs(text: &str) -> Option<Skimmed> {
     let mut blank = vec![false; lines.len()];
     let mut spec_lines = Vec::new();
     for (s, e) in docs {
-        if !lines[s..e]
-            .iter()
-            .any(|l| is_crd_kind_line(l.trim_end_matches('\r')))
-        {
+        // The last top-level `kind:` wins, as it does for the decoder.
+        let kind = lines[s..e].iter().rev().find(|l| l.starts_with("kind:"));
+        if !kind.is_some_and(|l| is_crd_kind_line(l.trim_end_matches('\r'))) {
             continue;
         }
         let mut i = s;

@@ -7,7 +7,32 @@ use std::path::Path;
 use std::sync::Arc;
 
 use kaegis_inputs::load::{load, load_full};
-use kaegis_inputs::{Input, Syntax, discover};
+use kaegis_inputs::{Input, LoadedFile, Syntax, discover};
+
+/// Asserts that skimming changed nothing but CRD bodies; returns the number
+/// of CRDs and of skimmed CRD bodies.
+fn assert_same(fast: &LoadedFile, full: &LoadedFile, what: &str) -> (usize, usize) {
+    let (mut crds, mut skimmed) = (0, 0);
+    assert_eq!(fast.diagnostics, full.diagnostics, "{what}");
+    assert_eq!(fast.objects.len(), full.objects.len(), "{what}");
+    for (a, b) in fast.objects.iter().zip(&full.objects) {
+        assert_eq!(a.id, b.id, "{what}");
+        assert_eq!(a.origin, b.origin, "{what}");
+        let crd = a.id.kind == "CustomResourceDefinition";
+        crds += usize::from(crd);
+        assert_eq!(a.root.entries().len(), b.root.entries().len(), "{what}");
+        for (ea, eb) in a.root.entries().iter().zip(b.root.entries()) {
+            assert_eq!(ea.key, eb.key, "{what}");
+            assert_eq!(ea.key_pos, eb.key_pos, "{what}");
+            if crd && &*ea.key == "spec" {
+                skimmed += usize::from(ea.value.is_null() && !eb.value.is_null());
+            } else {
+                assert_eq!(ea.value, eb.value, "{what}: {}", ea.key);
+            }
+        }
+    }
+    (crds, skimmed)
+}
 
 #[test]
 fn skimming_changes_only_crd_bodies() {
@@ -21,23 +46,9 @@ fn skimming_changes_only_crd_bodies() {
         let arc: Arc<Path> = Arc::from(path.as_path());
         let fast = load(arc.clone(), &bytes, Syntax::for_path(&path));
         let full = load_full(arc, &bytes, Syntax::for_path(&path));
-        assert_eq!(fast.diagnostics, full.diagnostics, "{}", path.display());
-        assert_eq!(fast.objects.len(), full.objects.len(), "{}", path.display());
-        for (a, b) in fast.objects.iter().zip(&full.objects) {
-            assert_eq!(a.id, b.id, "{}", path.display());
-            assert_eq!(a.origin, b.origin);
-            let crd = a.id.kind == "CustomResourceDefinition";
-            crds += usize::from(crd);
-            for (ea, eb) in a.root.entries().iter().zip(b.root.entries()) {
-                assert_eq!(ea.key, eb.key, "{}", path.display());
-                assert_eq!(ea.key_pos, eb.key_pos, "{}", path.display());
-                if crd && &*ea.key == "spec" {
-                    skimmed += usize::from(ea.value.is_null());
-                } else {
-                    assert_eq!(ea.value, eb.value, "{}: {}", path.display(), ea.key);
-                }
-            }
-        }
+        let (c, sk) = assert_same(&fast, &full, &path.display().to_string());
+        crds += c;
+        skimmed += sk;
     }
     assert!(crds > 500, "{crds} CRDs");
     // Nearly every CRD body in the corpus is in the skimmable subset.
@@ -84,8 +95,7 @@ fn fuzz_regressions_agree_with_the_full_parse() {
         let arc: Arc<Path> = Arc::from(Path::new("fuzz.yaml"));
         let fast = load(arc.clone(), &bytes, Syntax::Yaml);
         let full = load_full(arc, &bytes, Syntax::Yaml);
-        assert_eq!(fast.diagnostics, full.diagnostics, "{}", path.display());
-        assert_eq!(fast.objects.len(), full.objects.len(), "{}", path.display());
+        assert_same(&fast, &full, &path.display().to_string());
         n += 1;
     }
     assert!(n > 0);
