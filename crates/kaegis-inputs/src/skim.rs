@@ -452,7 +452,10 @@ fn check_value(block: &[&str], i: &mut usize, value: &str, owner_col: usize) -> 
         return None;
     }
     if simple_value(value).is_some() {
-        if matches!(value.as_bytes()[0], b'"' | b'\'' | b'[' | b'{') {
+        // After a quoted or flow value, or a comment, nothing may continue
+        // the scalar: a deeper next line is left to the main loop, which
+        // refuses it.
+        if matches!(value.as_bytes()[0], b'"' | b'\'' | b'[' | b'{') || value.contains(" #") {
             return None;
         }
         // A plain scalar may go on over lines indented past its owner.
@@ -580,6 +583,7 @@ mod tests {
             "spec:\n  a: x\u{feff}y\n",
             "spec:\n  a: x\u{1}y\n",
             "spec:\n  a: x\ry\n",
+            "spec:\n  a: x # comment\n    y\n",
             "spec:\n  a: |\n        \n    text\n",
         ] {
             assert!(!simple(bad), "accepted: {bad:?}");
