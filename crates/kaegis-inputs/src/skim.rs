@@ -203,10 +203,11 @@ fn simple_value(v: &str) -> Option<()> {
                 match b[i] {
                     b'\\' => {
                         let esc = *b.get(i + 1)?;
-                        if !b"0abtnvfre \"/\\N_LPxuU\t".contains(&esc) {
+                        let hex = hex_digits(esc)?;
+                        if !b.get(i + 2..i + 2 + hex)?.iter().all(u8::is_ascii_hexdigit) {
                             return None;
                         }
-                        i += 2;
+                        i += 2 + hex;
                     }
                     b'"' => return trailing_comment_only(&v[i + 1..]),
                     _ => i += 1,
@@ -246,6 +247,18 @@ fn simple_value(v: &str) -> Option<()> {
     }
 }
 
+/// How many hex digits follow a double-quoted escape character (`None` for
+/// an invalid escape).
+fn hex_digits(esc: u8) -> Option<usize> {
+    match esc {
+        b'x' => Some(2),
+        b'u' => Some(4),
+        b'U' => Some(8),
+        _ if b"0abtnvfre \"/\\N_LP\t".contains(&esc) => Some(0),
+        _ => None,
+    }
+}
+
 fn trailing_comment_only(rest: &str) -> Option<()> {
     let r = rest.trim_start_matches(' ');
     (r.is_empty() || r.starts_with('#') || r == "\r").then_some(())
@@ -258,11 +271,9 @@ fn block_scalar_header(v: &str) -> bool {
         .next()
         .unwrap_or("")
         .trim_end_matches([' ', '\r']);
-    let mut chars = v.chars();
-    matches!(chars.next(), Some('|' | '>'))
-        && chars.all(|c| c == '-' || c == '+' || c.is_ascii_digit())
-        && v.len() <= 3
-        && !v[1..].chars().any(|c| c.is_ascii_digit())
+    // `|` or `>`, optionally followed by one chomping indicator; explicit
+    // indentation indicators are left to the parser.
+    matches!(v, "|" | ">" | "|-" | ">-" | "|+" | ">+")
 }
 
 /// Splits `key: value` / `key:` into the key's length and the value; `None`
@@ -291,7 +302,8 @@ fn split_key(content: &str) -> Option<(usize, &str)> {
             })?,
     };
     let key = &content[..end];
-    if key.contains(" #") || key.contains('\t') {
+    // Implicit keys are limited to 1024 characters.
+    if key.len() > 1024 || key.contains(" #") || key.contains('\t') {
         return None;
     }
     let rest = &content[end..];
@@ -435,7 +447,9 @@ fn check_value(block: &[&str], i: &mut usize, value: &str, owner_col: usize) -> 
                 *i += 1;
                 continue;
             }
-            let li = indent(l)?;
+            let Some(li) = indent(l) else {
+                return Some(*i + 1);
+            };
             if li <= owner_col {
                 break;
             }
@@ -528,8 +542,15 @@ fn quoted_state(v: &str, quote: u8) -> Quoted {
         if quote == b'"' && b[i] == b'\\' {
             match b.get(i + 1) {
                 None => return Quoted::Open,
-                Some(e) if b"0abtnvfre \"/\\N_LPxuU\t".contains(e) => i += 2,
-                Some(_) => return Quoted::Bad,
+                Some(&e) => match hex_digits(e) {
+                    Some(n)
+                        if b.get(i + 2..i + 2 + n)
+                            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+                    {
+                        i += 2 + n
+                    }
+                    _ => return Quoted::Bad,
+                },
             }
             continue;
         }
@@ -584,6 +605,8 @@ mod tests {
             "spec:\n  a: x\u{1}y\n",
             "spec:\n  a: x\ry\n",
             "spec:\n  a: x # comment\n    y\n",
+            "spec:\n  a: \"\\xZZ\"\n",
+            "spec:\n  a: |+-\n    x\n",
             "spec:\n  a: |\n        \n    text\n",
         ] {
             assert!(!simple(bad), "accepted: {bad:?}");
