@@ -196,40 +196,7 @@ fn simple_value(v: &str) -> Option<()> {
     }
     let first = v.as_bytes()[0];
     match first {
-        b'"' => {
-            let b = v.as_bytes();
-            let mut i = 1;
-            while i < b.len() {
-                match b[i] {
-                    b'\\' => {
-                        let esc = *b.get(i + 1)?;
-                        let hex = hex_digits(esc)?;
-                        if !b.get(i + 2..i + 2 + hex)?.iter().all(u8::is_ascii_hexdigit) {
-                            return None;
-                        }
-                        i += 2 + hex;
-                    }
-                    b'"' => return trailing_comment_only(&v[i + 1..]),
-                    _ => i += 1,
-                }
-            }
-            None
-        }
-        b'\'' => {
-            let b = v.as_bytes();
-            let mut i = 1;
-            while i < b.len() {
-                if b[i] == b'\'' {
-                    if b.get(i + 1) == Some(&b'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    return trailing_comment_only(&v[i + 1..]);
-                }
-                i += 1;
-            }
-            None
-        }
+        b'"' | b'\'' => matches!(quoted_state(v, first), Quoted::Closed).then_some(()),
         b'[' | b'{' => {
             // A one-line flow collection: let the real parser judge it.
             let s = parse_yaml(&format!("x: {v}\n"));
