@@ -24,10 +24,12 @@ use crate::yaml::parse_yaml;
 /// line break, a byte order mark is allowed only before a document).
 fn printable(line: &str) -> bool {
     let line = line.strip_suffix('\r').unwrap_or(line);
-    if line.is_ascii() {
-        return line
-            .bytes()
-            .all(|b| b == b'\t' || (0x20..0x7F).contains(&b));
+    let b = line.as_bytes();
+    if b.iter().all(|&c| c == b'\t' || (0x20..0x7F).contains(&c)) {
+        return true;
+    }
+    if b.iter().any(|&c| c < 0x20 && c != b'\t' || c == 0x7F) {
+        return false;
     }
     line.chars().all(|c| {
         // NEL and the Unicode line and paragraph separators are line breaks
@@ -178,13 +180,10 @@ enum Open {
 }
 
 fn indent(line: &str) -> Option<usize> {
-    let n = line.len() - line.trim_start_matches(' ').len();
+    let b = line.as_bytes();
+    let n = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
     // Tabs may not indent YAML.
-    if line[n..].starts_with('\t') {
-        None
-    } else {
-        Some(n)
-    }
+    (b.get(n) != Some(&b'\t')).then_some(n)
 }
 
 /// Strips a trailing comment (` #…`) from a value; `None` if the value has
@@ -205,13 +204,44 @@ fn simple_value(v: &str) -> Option<()> {
         b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b',' | b']' | b'}' | b'?' => None,
         b'-' | b':' if v.len() == 1 || v.as_bytes()[1] == b' ' => None,
         _ => {
-            let body = v.split(" #").next().unwrap_or(v);
-            if body.contains(": ") || body.ends_with(':') || body.contains('\t') {
-                return None;
+            // One pass: the body ends at a comment (` #`); it may hold no
+            // `: `, no tab, and may not end with `:`.
+            let b = v.as_bytes();
+            let mut end = b.len();
+            for (i, &c) in b.iter().enumerate() {
+                match c {
+                    b'#' if i > 0 && b[i - 1] == b' ' => {
+                        end = i - 1;
+                        break;
+                    }
+                    b':' if b.get(i + 1) == Some(&b' ') => return None,
+                    b'\t' => return None,
+                    _ => {}
+                }
             }
-            Some(())
+            let body = v[..end].trim_end_matches(' ');
+            (!body.ends_with(':')).then_some(())
         }
     }
+}
+
+/// True for a line of nothing but whitespace.
+fn is_blank(l: &str) -> bool {
+    l.bytes().all(|c| matches!(c, b' ' | b'\t' | b'\r'))
+}
+
+/// The byte offset of the first `: ` in a line.
+fn find_colon_space(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b':', &b[from..]) {
+        let at = from + i;
+        if b.get(at + 1) == Some(&b' ') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// How many hex digits follow a double-quoted escape character (`None` for
@@ -233,6 +263,9 @@ fn trailing_comment_only(rest: &str) -> Option<()> {
 
 /// A block scalar header (`|`, `>-`, `|2+`…), possibly with a comment.
 fn block_scalar_header(v: &str) -> bool {
+    if !matches!(v.as_bytes().first(), Some(b'|' | b'>')) {
+        return false;
+    }
     let v = v
         .split(" #")
         .next()
@@ -258,8 +291,7 @@ fn split_key(content: &str) -> Option<(usize, &str)> {
         }
         b'-' | b'?' | b':' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'[' | b']' | b'{'
         | b'}' | b',' | b'%' | b'@' | b'`' => return None,
-        _ => content
-            .find(": ")
+        _ => find_colon_space(content)
             .or_else(|| content.strip_suffix(':').map(|s| s.len()))
             .or_else(|| {
                 content
@@ -404,7 +436,7 @@ fn check_value(block: &[&str], i: &mut usize, value: &str, owner_col: usize) -> 
         let mut leading_blank = 0;
         while *i < block.len() {
             let l = block[*i].trim_end_matches('\r');
-            if l.trim().is_empty() {
+            if is_blank(l) {
                 if content_indent.is_none() {
                     if l.contains('\t') {
                         return Some(*i + 1);
@@ -485,7 +517,7 @@ fn continuation(block: &[&str], from: usize, owner: usize) -> Option<usize> {
     let mut j = from;
     while j < block.len() {
         let l = block[j].trim_end_matches('\r');
-        if l.trim().is_empty() {
+        if is_blank(l) {
             j += 1;
             continue;
         }
