@@ -280,3 +280,12 @@ fn tens_of_thousands_of_objects_in_one_pass() {
     assert_eq!(v["summary"]["objects"], 50_000);
     assert_eq!(v["summary"]["findings"], 50_000);
 }
+
+#[test]
+fn a_profile_without_checks_is_a_usage_error() {
+    kaegis()
+        .args(["scan", "examples", "--profile", "cis"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("selects no checks"));
+}

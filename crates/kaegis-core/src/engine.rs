@@ -36,6 +36,11 @@ pub enum SelectionError {
     /// A code or slug that no check has.
     #[error("unknown check `{0}`: `kaegis checks` lists the catalog")]
     UnknownCheck(String),
+    /// A profile that selects no check in this version of kaegis.
+    #[error(
+        "profile `{0}` selects no checks in this version of kaegis: use pss-baseline, pss-restricted, production or all"
+    )]
+    EmptyProfile(&'static str),
     /// A version newer than kaegis knows.
     #[error(
         "Pod Security Standards version v1.{0} is newer than the latest kaegis knows (v1.{LATEST_PSS_MINOR})"
@@ -86,6 +91,9 @@ impl Engine {
             .map(|(slug, _)| *slug)
             .collect();
         checks.retain(|c| !overridden.contains(c.meta().slug));
+        if checks.is_empty() && sel.enable.is_empty() {
+            return Err(SelectionError::EmptyProfile(sel.profile.as_str()));
+        }
         Ok(Self {
             checks,
             ctx: Context {
