@@ -25,7 +25,7 @@ fn corpus() -> Vec<(PathBuf, Vec<u8>)> {
 fn bench(c: &mut Criterion) {
     let files = corpus();
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    let engine = Engine::new(kaegis_checks::CATALOG, &Selection::default()).unwrap();
+    let engine = Engine::new(&kaegis_checks::CATALOG, &Selection::default()).unwrap();
     let mut g = c.benchmark_group("corpus");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes as u64));

@@ -8,32 +8,41 @@
 #![warn(missing_docs)]
 
 mod macros;
+pub mod refs;
+
+pub mod admission;
+pub mod images;
+pub mod namespaces;
+pub mod network;
 pub mod pod_security;
+pub mod policy;
+pub mod rbac;
+pub mod reliability;
+pub mod secrets;
+pub mod storage;
+
+use std::sync::LazyLock;
 
 use kaegis_core::Check;
 
 /// Every check kaegis has, in code order.
-pub static CATALOG: &[&dyn Check] = &[
-    &pod_security::host_process::HostProcess,
-    &pod_security::host_namespaces::HostNamespaces,
-    &pod_security::privileged::Privileged,
-    &pod_security::baseline_capabilities::BaselineCapabilities,
-    &pod_security::host_path_volumes::HostPathVolumes,
-    &pod_security::host_ports::HostPorts,
-    &pod_security::host_probes::HostProbes,
-    &pod_security::apparmor::AppArmor,
-    &pod_security::selinux::SeLinux,
-    &pod_security::proc_mount::ProcMount,
-    &pod_security::seccomp_baseline::SeccompBaseline,
-    &pod_security::sysctls::Sysctls,
-    &pod_security::restricted_volume_types::RestrictedVolumeTypes,
-    &pod_security::allow_privilege_escalation::AllowPrivilegeEscalation,
-    &pod_security::run_as_non_root::RunAsNonRoot,
-    &pod_security::run_as_user::RunAsUser,
-    &pod_security::seccomp_restricted::SeccompRestricted,
-    &pod_security::restricted_capabilities::RestrictedCapabilities,
-    &pod_security::proc_mount_restricted::ProcMountRestricted,
-];
+pub static CATALOG: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
+    let mut all: Vec<&'static dyn Check> = [
+        pod_security::CHECKS,
+        images::CHECKS,
+        secrets::CHECKS,
+        rbac::CHECKS,
+        network::CHECKS,
+        namespaces::CHECKS,
+        reliability::CHECKS,
+        storage::CHECKS,
+        admission::CHECKS,
+        policy::CHECKS,
+    ]
+    .concat();
+    all.sort_by_key(|c| c.meta().code);
+    all
+});
 
 /// Finds a check by slug or code (case-insensitive for codes).
 pub fn find(name: &str) -> Option<&'static dyn Check> {

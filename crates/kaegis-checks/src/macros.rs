@@ -5,6 +5,8 @@
 /// Declares a check type from a doc comment (`## What`, `## Why`,
 /// `## How to fix`) and its metadata fields; the type must have an inherent
 /// `fn evaluate(&self, obj: &Object, ctx: &Context, out: &mut Vec<Violation>)`.
+/// Fields left out take [`kaegis_core::CheckMeta::BASE`]'s values
+/// (`pss: None`, `scope: Scope::Object`).
 macro_rules! declare_check {
     (
         $(#[doc = $doc:literal])*
@@ -20,7 +22,8 @@ macro_rules! declare_check {
             /// This check's identity and documentation.
             pub const META: kaegis_core::CheckMeta = kaegis_core::CheckMeta {
                 doc: concat!($($doc, "\n"),*),
-                $($field: $value),*
+                $($field: $value,)*
+                ..kaegis_core::CheckMeta::BASE
             };
         }
 
@@ -33,7 +36,7 @@ macro_rules! declare_check {
             fn check(
                 &self,
                 obj: &kaegis_core::Object,
-                ctx: &kaegis_core::Context,
+                ctx: &kaegis_core::Context<'_>,
                 out: &mut Vec<kaegis_core::Violation>,
             ) {
                 self.evaluate(obj, ctx, out)

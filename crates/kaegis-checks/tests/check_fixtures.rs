@@ -1,11 +1,15 @@
 //! Every check has fixtures beside the catalog: `fixtures/<slug>/pass.yaml`
 //! must raise nothing, `fixtures/<slug>/fail.yaml` must raise findings, and
 //! those findings (position, path, message) are pinned by a snapshot.
+//!
+//! Each fixture file is one scan: its objects form the inventory that
+//! cross-object checks read. A `fixtures/<slug>/kaegis.yaml`, when present,
+//! is a config file whose parameters the check runs with.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kaegis_core::{Engine, Selection};
+use kaegis_core::{Engine, Inventory, Selection};
 use kaegis_inputs::{Syntax, load};
 
 fn fixture(slug: &str, which: &str) -> PathBuf {
@@ -30,10 +34,17 @@ fn run(check: &'static dyn kaegis_core::Check, path: &Path) -> Vec<String> {
         "{} has no objects",
         path.display()
     );
-    let engine = Engine::new(&[check], &Selection::default()).unwrap();
+    let mut sel = Selection::default();
+    let config = path.with_file_name("kaegis.yaml");
+    if config.exists() {
+        let cfg = kaegis_policy::Config::load(&config).unwrap_or_else(|e| panic!("{e}"));
+        cfg.apply(&mut sel, false, false);
+    }
+    let engine = Engine::new(&[check], &sel).unwrap();
+    let inventory = Inventory::build(&file.objects);
     file.objects
         .iter()
-        .flat_map(|o| engine.run(o))
+        .flat_map(|o| engine.run_all(o, &inventory).findings)
         .map(|f| {
             format!(
                 "{}:{} {} {} {} | {}",
@@ -45,7 +56,7 @@ fn run(check: &'static dyn kaegis_core::Check, path: &Path) -> Vec<String> {
 
 #[test]
 fn every_check_passes_its_pass_fixture_and_fails_its_fail_fixture() {
-    for check in kaegis_checks::CATALOG {
+    for check in kaegis_checks::CATALOG.iter() {
         let slug = check.meta().slug;
         let pass = run(*check, &fixture(slug, "pass"));
         assert!(
@@ -62,7 +73,7 @@ fn every_check_passes_its_pass_fixture_and_fails_its_fail_fixture() {
 #[test]
 fn every_check_is_documented() {
     let mut codes = std::collections::HashSet::new();
-    for check in kaegis_checks::CATALOG {
+    for check in kaegis_checks::CATALOG.iter() {
         let m = check.meta();
         assert!(codes.insert(m.code), "duplicate code {}", m.code);
         assert!(m.code.starts_with("KG") && m.code.len() == 5, "{}", m.code);

@@ -35,7 +35,7 @@ fn every_fixture_agrees_with_pod_security_admission() {
             let vname = vdir.file_name().unwrap().to_str().unwrap().to_owned();
             let minor: u32 = vname.strip_prefix("v1.").unwrap().parse().unwrap();
             let engine = Engine::new(
-                kaegis_checks::CATALOG,
+                &kaegis_checks::CATALOG,
                 &Selection {
                     profile,
                     pss_minor: minor,

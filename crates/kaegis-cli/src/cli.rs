@@ -139,8 +139,9 @@ impl SelectArgs {
             pss_minor: self.pss_version,
             enable: self.enable.clone(),
             disable: self.disable.clone(),
+            ..Selection::default()
         };
-        Ok(Engine::new(kaegis_checks::CATALOG, &sel)?)
+        Ok(Engine::new(&kaegis_checks::CATALOG, &sel)?)
     }
 }
 

@@ -1,13 +1,17 @@
 //! `kaegis scan`: discover inputs, parse them in parallel, run the engine on
-//! every object, and collect a report. Each file is parsed, checked and
-//! dropped before the next is taken, so memory stays bounded by the findings,
-//! not by the size of the tree.
+//! every object, and collect a report.
+//!
+//! Two phases. Each file is parsed once and its objects go through the
+//! object-scope checks at once; when the selection has cross-object checks,
+//! the objects they may need (everything but CustomResourceDefinitions, whose
+//! bodies no check reads) are kept, the inventory is built from them, and the
+//! inventory-scope checks run over them in a second parallel pass.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kaegis_core::{Diagnostic, DiagnosticLevel, Engine, Finding};
+use kaegis_core::{Diagnostic, DiagnosticLevel, Engine, Finding, Inventory, Object};
 use kaegis_inputs::{Input, Syntax, discover, load};
 use kaegis_report::Report;
 use rayon::prelude::*;
@@ -18,9 +22,23 @@ struct FileResult {
     findings: Vec<Finding>,
     diagnostics: Vec<Diagnostic>,
     objects: usize,
+    suppressed: usize,
+    /// Objects kept for the inventory-scope checks, with the file's text
+    /// (for snippets of their findings).
+    kept: Vec<Object>,
+    text: Option<Arc<str>>,
 }
 
-/// Parses and checks one file's bytes.
+fn add_snippets(findings: &mut [Finding], text: &str) {
+    let lines: Vec<&str> = text.lines().collect();
+    for f in findings {
+        f.snippet = lines
+            .get(f.location.pos.line.saturating_sub(1) as usize)
+            .map(|l| (*l).to_owned());
+    }
+}
+
+/// Parses one file's bytes and runs the object-scope checks.
 fn check_bytes(engine: &Engine, path: Arc<Path>, bytes: &[u8], syntax: Syntax) -> FileResult {
     let loaded = load(path, bytes, syntax);
     let mut res = FileResult {
@@ -28,17 +46,21 @@ fn check_bytes(engine: &Engine, path: Arc<Path>, bytes: &[u8], syntax: Syntax) -
         objects: loaded.objects.len(),
         ..FileResult::default()
     };
-    for obj in &loaded.objects {
-        res.findings.extend(engine.run(obj));
+    let keep = engine.needs_inventory();
+    for obj in loaded.objects {
+        let outcome = engine.run_object(&obj);
+        res.findings.extend(outcome.findings);
+        res.suppressed += outcome.suppressed;
+        if keep && obj.id.kind != "CustomResourceDefinition" {
+            res.kept.push(obj);
+        }
     }
-    if !res.findings.is_empty()
+    if (!res.findings.is_empty() || !res.kept.is_empty())
         && let Ok(text) = kaegis_inputs::load::decode(bytes)
     {
-        let lines: Vec<&str> = text.lines().collect();
-        for f in &mut res.findings {
-            f.snippet = lines
-                .get(f.location.pos.line.saturating_sub(1) as usize)
-                .map(|l| (*l).to_owned());
+        add_snippets(&mut res.findings, text);
+        if !res.kept.is_empty() {
+            res.text = Some(Arc::from(text));
         }
     }
     res
@@ -98,13 +120,39 @@ pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &s
         checks: engine.checks().iter().map(|c| c.meta()).collect(),
         files: inputs.len(),
         profile: profile.to_owned(),
-        pss_minor: engine.context().pss_minor,
+        pss_minor: engine.pss_minor(),
         ..Report::default()
     };
+    let mut kept = Vec::new();
     for r in results {
         report.findings.extend(r.findings);
         report.diagnostics.extend(r.diagnostics);
         report.objects += r.objects;
+        report.suppressed += r.suppressed;
+        if let Some(text) = r.text {
+            kept.push((text, r.kept));
+        }
+    }
+    if engine.needs_inventory() {
+        let inventory = Inventory::build(kept.iter().flat_map(|(_, objs)| objs));
+        let second: Vec<(Vec<Finding>, usize)> = kept
+            .par_iter()
+            .map(|(text, objs)| {
+                let mut findings = Vec::new();
+                let mut suppressed = 0;
+                for obj in objs {
+                    let outcome = engine.run_inventory(obj, &inventory);
+                    findings.extend(outcome.findings);
+                    suppressed += outcome.suppressed;
+                }
+                add_snippets(&mut findings, text);
+                (findings, suppressed)
+            })
+            .collect();
+        for (findings, suppressed) in second {
+            report.findings.extend(findings);
+            report.suppressed += suppressed;
+        }
     }
     report.sort();
     report

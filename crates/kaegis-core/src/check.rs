@@ -1,7 +1,9 @@
 //! The check trait and the metadata every check declares.
 
 use crate::finding::{Severity, Violation};
+use crate::inventory::Inventory;
 use crate::object::Object;
+use crate::settings::Settings;
 
 /// The practice area a check belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -15,12 +17,18 @@ pub enum Area {
     Secrets,
     /// Role-based access control.
     Rbac,
-    /// Network isolation.
+    /// Network isolation: NetworkPolicies, Services, Ingresses, the mesh.
     Network,
     /// Namespaces, quotas and limits.
     Namespaces,
     /// Probes, resources, replicas, rollouts.
     Reliability,
+    /// Volumes, persistent volumes and storage classes.
+    Storage,
+    /// Admission control: webhook configurations.
+    Admission,
+    /// The manifests themselves and kaegis' own waivers.
+    Policy,
 }
 
 impl Area {
@@ -34,6 +42,9 @@ impl Area {
             Area::Network => "network",
             Area::Namespaces => "namespaces",
             Area::Reliability => "reliability",
+            Area::Storage => "storage",
+            Area::Admission => "admission",
+            Area::Policy => "policy",
         }
     }
 }
@@ -121,6 +132,19 @@ pub struct Reference {
     pub url: Option<&'static str>,
 }
 
+/// What a check reads besides its object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// The object alone: the check runs as soon as the object is parsed.
+    Object,
+    /// The object and the [`Inventory`] of the other objects in the scan
+    /// (namespaces, NetworkPolicies, RBAC, ServiceAccounts…): the check runs
+    /// once every input is read. When the inventory does not cover what it
+    /// needs, the check says nothing rather than guess.
+    Inventory,
+}
+
 /// Everything about a check except its logic. `doc` is Markdown with the
 /// sections `## What`, `## Why` and `## How to fix`, taken from the check's
 /// doc comment so that documentation is written once.
@@ -144,6 +168,25 @@ pub struct CheckMeta {
     pub pss: Option<PssControl>,
     /// Markdown documentation: What / Why / How to fix.
     pub doc: &'static str,
+    /// What it reads besides its object.
+    pub scope: Scope,
+}
+
+impl CheckMeta {
+    /// Defaults for the optional fields of a declaration (`pss: None`,
+    /// `scope: Object`); the others are placeholders every check overrides.
+    pub const BASE: CheckMeta = CheckMeta {
+        code: "",
+        slug: "",
+        title: "",
+        severity: Severity::Medium,
+        area: Area::Policy,
+        profiles: &[],
+        references: &[],
+        pss: None,
+        doc: "",
+        scope: Scope::Object,
+    };
 }
 
 impl CheckMeta {
@@ -176,22 +219,19 @@ impl CheckMeta {
 }
 
 /// What a check may read besides its object.
-#[derive(Clone, Debug)]
-pub struct Context {
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
     /// The Pod Security Standards version to evaluate (`1.<minor>`).
     pub pss_minor: u32,
+    /// Check parameters and the names of custom rules.
+    pub settings: &'a Settings,
+    /// The other objects of the scan, for [`Scope::Inventory`] checks;
+    /// `None` for object-scope checks.
+    pub inventory: Option<&'a Inventory>,
 }
 
 /// The newest Pod Security Standards version kaegis knows (`v1.37`).
 pub const LATEST_PSS_MINOR: u32 = 37;
-
-impl Default for Context {
-    fn default() -> Self {
-        Self {
-            pss_minor: LATEST_PSS_MINOR,
-        }
-    }
-}
 
 /// A check. Implementations are unit structs, one per file, registered in the
 /// catalog; they never know whether the object came from a file, the API
@@ -201,5 +241,5 @@ pub trait Check: Send + Sync + 'static {
     fn meta(&self) -> &'static CheckMeta;
 
     /// Reports every violation in `obj`.
-    fn check(&self, obj: &Object, ctx: &Context, out: &mut Vec<Violation>);
+    fn check(&self, obj: &Object, ctx: &Context<'_>, out: &mut Vec<Violation>);
 }

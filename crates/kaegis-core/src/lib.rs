@@ -6,7 +6,12 @@
 //! - [`view`]: typed views (the pod spec of any workload kind);
 //! - [`check`]: the check trait and check metadata;
 //! - [`finding`]: findings and severities;
-//! - [`engine`]: check selection and execution.
+//! - [`selector`]: label selectors;
+//! - [`rbac`]: the RBAC model (roles, bindings, who can do what);
+//! - [`inventory`]: what the other objects of a scan say, for cross-object
+//!   checks;
+//! - [`settings`]: check parameters;
+//! - [`engine`]: check selection and execution, waivers and exemptions.
 //!
 //! This crate must not depend on any parser, input, reporter or server crate:
 //! it is the one-directional flow's middle, and knows nothing of where objects
@@ -18,16 +23,23 @@ pub mod check;
 pub mod diagnostic;
 pub mod engine;
 pub mod finding;
+pub mod inventory;
 pub mod node;
 pub mod object;
 pub mod path;
+pub mod rbac;
+pub mod selector;
+pub mod settings;
 pub mod view;
 
-pub use check::{Area, Check, CheckMeta, Context, Profile, PssControl, PssLevel, Reference};
+pub use check::{Area, Check, CheckMeta, Context, Profile, PssControl, PssLevel, Reference, Scope};
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
-pub use engine::{Engine, Selection};
+pub use engine::{Engine, Exemption, Outcome, Selection, Waiver};
 pub use finding::{Finding, Location, Severity, Violation};
+pub use inventory::{Inventory, namespace_key};
 pub use node::{Entry, Node, Pos, Value};
 pub use object::{Object, ObjectId, Origin};
 pub use path::JsonPath;
+pub use selector::{LabelSelector, Labels};
+pub use settings::Settings;
 pub use view::{ContainerKind, ContainerView, PodSpecView};

@@ -206,3 +206,10 @@ impl<'a> PodSpecView<'a> {
         self.spec.get_path(&["os", "name"]).and_then(Node::as_str) == Some("windows")
     }
 }
+
+impl PodSpecView<'_> {
+    /// The pod template's labels (a Pod's own labels).
+    pub fn labels(&self) -> crate::selector::Labels {
+        crate::selector::Labels::of_metadata(self.metadata)
+    }
+}

@@ -62,6 +62,7 @@ pub fn to_value(report: &Report) -> Value {
             "files": report.files,
             "objects": report.objects,
             "findings": report.findings.len(),
+            "suppressed": report.suppressed,
             "inputErrors": report.input_errors(),
             "bySeverity": {
                 "critical": counts[4],

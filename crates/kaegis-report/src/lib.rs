@@ -29,6 +29,9 @@ pub struct Report {
     pub files: usize,
     /// Objects checked.
     pub objects: usize,
+    /// Findings waived by a `kaegis.dev/ignore` annotation or exempted by
+    /// the config file.
+    pub suppressed: usize,
     /// The profile name.
     pub profile: String,
     /// The Pod Security Standards version (`1.<minor>`).

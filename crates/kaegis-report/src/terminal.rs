@@ -95,7 +95,7 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         plural(report.files, "file", "files")
     );
     let errors = report.input_errors();
-    let error_note = if errors > 0 {
+    let mut error_note = if errors > 0 {
         format!(
             "; {} (see above)",
             plural(errors, "input error", "input errors")
@@ -103,6 +103,12 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     } else {
         String::new()
     };
+    if report.suppressed > 0 {
+        error_note.push_str(&format!(
+            "; {} waived or exempted",
+            plural(report.suppressed, "finding", "findings")
+        ));
+    }
     if report.findings.is_empty() {
         let ok = AnsiColor::Green.on_default().bold();
         return writeln!(out, "{ok}✔ no findings{ok:#} in {scanned}{error_note}");

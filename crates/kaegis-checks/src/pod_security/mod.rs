@@ -23,46 +23,42 @@ pub mod seccomp_restricted;
 pub mod selinux;
 pub mod sysctls;
 
-use kaegis_core::{Profile, Reference};
+use kaegis_core::{Check, Profile};
 
-/// The Pod Security Standards page.
-pub const PSS_URL: &str = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
+pub use crate::refs::{mitre, nsa, pss};
+
+/// The checks of this area.
+pub static CHECKS: &[&dyn Check] = &[
+    &host_process::HostProcess,
+    &host_namespaces::HostNamespaces,
+    &privileged::Privileged,
+    &baseline_capabilities::BaselineCapabilities,
+    &host_path_volumes::HostPathVolumes,
+    &host_ports::HostPorts,
+    &host_probes::HostProbes,
+    &apparmor::AppArmor,
+    &selinux::SeLinux,
+    &proc_mount::ProcMount,
+    &seccomp_baseline::SeccompBaseline,
+    &sysctls::Sysctls,
+    &restricted_volume_types::RestrictedVolumeTypes,
+    &allow_privilege_escalation::AllowPrivilegeEscalation,
+    &run_as_non_root::RunAsNonRoot,
+    &run_as_user::RunAsUser,
+    &seccomp_restricted::SeccompRestricted,
+    &restricted_capabilities::RestrictedCapabilities,
+    &proc_mount_restricted::ProcMountRestricted,
+];
 
 /// Profiles of a baseline control.
 pub const BASELINE: &[Profile] = &[
     Profile::PssBaseline,
     Profile::PssRestricted,
     Profile::Production,
+    Profile::Nsa,
 ];
 /// Profiles of a restricted control.
-pub const RESTRICTED: &[Profile] = &[Profile::PssRestricted];
-
-/// A reference to one Pod Security Standards control.
-pub const fn pss(control: &'static str) -> Reference {
-    Reference {
-        source: "PSS",
-        id: control,
-        url: Some(PSS_URL),
-    }
-}
-
-/// A reference to a MITRE ATT&CK technique.
-pub const fn mitre(id: &'static str) -> Reference {
-    Reference {
-        source: "MITRE",
-        id,
-        url: None,
-    }
-}
-
-/// A reference to a section of the NSA/CISA Kubernetes Hardening Guide.
-pub const fn nsa(section: &'static str) -> Reference {
-    Reference {
-        source: "NSA",
-        id: section,
-        url: None,
-    }
-}
+pub const RESTRICTED: &[Profile] = &[Profile::PssRestricted, Profile::Nsa];
 
 /// True when a pod with this spec is exempt, at this version, from the
 /// restricted controls that do not apply to Windows (from v1.25).

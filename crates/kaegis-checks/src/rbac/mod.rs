@@ -1,0 +1,6 @@
+//! Checks of the `rbac` area.
+
+use kaegis_core::Check;
+
+/// The checks of this area.
+pub static CHECKS: &[&dyn Check] = &[];

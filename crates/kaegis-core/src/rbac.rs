@@ -1,0 +1,506 @@
+//! The RBAC model: Roles, ClusterRoles and their bindings, read from the
+//! objects of a scan, with the authorizer's matching rules, so checks can
+//! name who gets a power and `kaegis rbac who-can` can answer from the same
+//! model.
+
+use std::collections::BTreeSet;
+
+use crate::node::Node;
+use crate::object::Object;
+use crate::path::JsonPath;
+
+/// One `rules[]` entry of a Role or ClusterRole.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rule {
+    /// `apiGroups` (`""` is the core group).
+    pub api_groups: Vec<String>,
+    /// `resources`, with subresources as `pods/exec`.
+    pub resources: Vec<String>,
+    /// `verbs`.
+    pub verbs: Vec<String>,
+    /// `resourceNames`: when set, the rule grants only these objects.
+    pub resource_names: Vec<String>,
+    /// `nonResourceURLs`.
+    pub non_resource_urls: Vec<String>,
+    /// Where the rule is in its object (`rules[2]`).
+    pub path: JsonPath,
+}
+
+fn strings(node: Option<&Node>) -> Vec<String> {
+    node.map_or(&[][..], Node::items)
+        .iter()
+        .filter_map(|n| n.as_str().map(str::to_owned))
+        .collect()
+}
+
+impl Rule {
+    fn parse(node: &Node, path: JsonPath) -> Self {
+        Self {
+            api_groups: strings(node.get("apiGroups")),
+            resources: strings(node.get("resources")),
+            verbs: strings(node.get("verbs")),
+            resource_names: strings(node.get("resourceNames")),
+            non_resource_urls: strings(node.get("nonResourceURLs")),
+            path,
+        }
+    }
+
+    /// True when the rule grants `verb` (`*` counts) .
+    pub fn has_verb(&self, verb: &str) -> bool {
+        self.verbs.iter().any(|v| v == "*" || v == verb)
+    }
+
+    /// True when the rule covers API group `group`.
+    pub fn has_group(&self, group: &str) -> bool {
+        self.api_groups.iter().any(|g| g == "*" || g == group)
+    }
+
+    /// True when the rule covers `resource` (`pods` or `pods/exec`), as the
+    /// RBAC authorizer matches: `*` covers everything, `*/exec` any
+    /// resource's `exec` subresource.
+    pub fn has_resource(&self, resource: &str) -> bool {
+        let sub = resource.split_once('/').map(|(_, s)| s);
+        self.resources
+            .iter()
+            .any(|r| r == "*" || r == resource || (sub.is_some() && r.strip_prefix("*/") == sub))
+    }
+
+    /// True when the rule grants `verb` on `group`/`resource` (for every
+    /// object, or only the `resourceNames` when [`Rule::is_named`]).
+    pub fn allows(&self, verb: &str, group: &str, resource: &str) -> bool {
+        self.has_verb(verb) && self.has_group(group) && self.has_resource(resource)
+    }
+
+    /// True when the rule is limited to named objects.
+    pub fn is_named(&self) -> bool {
+        !self.resource_names.is_empty()
+    }
+}
+
+/// Role or ClusterRole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RoleKind {
+    /// A namespaced Role.
+    Role,
+    /// A ClusterRole.
+    ClusterRole,
+}
+
+impl RoleKind {
+    /// The kind name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleKind::Role => "Role",
+            RoleKind::ClusterRole => "ClusterRole",
+        }
+    }
+}
+
+/// A Role or ClusterRole.
+#[derive(Clone, Debug)]
+pub struct Role {
+    /// Role or ClusterRole.
+    pub kind: RoleKind,
+    /// The namespace of a Role (`""` when the manifest leaves it unset).
+    pub namespace: Option<String>,
+    /// `metadata.name`.
+    pub name: String,
+    /// `rules`.
+    pub rules: Vec<Rule>,
+    /// True when the role is aggregated (`aggregationRule`): its rules are
+    /// filled in by the controller from other roles.
+    pub aggregated: bool,
+    /// True when the role is one of Kubernetes' defaults, known to kaegis
+    /// without being in the scan.
+    pub builtin: bool,
+}
+
+impl Role {
+    /// Reads a Role or ClusterRole object.
+    pub fn of(obj: &Object) -> Option<Self> {
+        if obj.group() != "rbac.authorization.k8s.io" {
+            return None;
+        }
+        let kind = match obj.id.kind.as_str() {
+            "Role" => RoleKind::Role,
+            "ClusterRole" => RoleKind::ClusterRole,
+            _ => return None,
+        };
+        let rules = obj
+            .root
+            .get("rules")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Rule::parse(r, JsonPath::root().key("rules").index(i)))
+            .collect();
+        Some(Self {
+            kind,
+            namespace: (kind == RoleKind::Role)
+                .then(|| obj.id.namespace.clone().unwrap_or_default()),
+            name: obj.id.name.clone(),
+            rules,
+            aggregated: obj.root.get("aggregationRule").is_some(),
+            builtin: false,
+        })
+    }
+}
+
+/// User, Group or ServiceAccount.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    /// A user name.
+    User(String),
+    /// A group name.
+    Group(String),
+    /// A ServiceAccount: namespace and name.
+    ServiceAccount(String, String),
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::User(n) => write!(f, "User {n}"),
+            Subject::Group(n) => write!(f, "Group {n}"),
+            Subject::ServiceAccount(ns, n) => write!(f, "ServiceAccount {ns}/{n}"),
+        }
+    }
+}
+
+impl Subject {
+    /// True for the groups and users that stand for everyone or every
+    /// signed-in client.
+    pub fn is_public(&self) -> bool {
+        matches!(self, Subject::User(n) if n == "system:anonymous")
+            || matches!(self, Subject::Group(n) if n == "system:unauthenticated" || n == "system:authenticated")
+    }
+}
+
+/// RoleBinding or ClusterRoleBinding.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    /// True for a ClusterRoleBinding.
+    pub cluster: bool,
+    /// The namespace of a RoleBinding (`""` when unset).
+    pub namespace: Option<String>,
+    /// `metadata.name`.
+    pub name: String,
+    /// `roleRef.kind`.
+    pub role_kind: RoleKind,
+    /// `roleRef.name`.
+    pub role_name: String,
+    /// `subjects`, with the path of each.
+    pub subjects: Vec<(Subject, JsonPath)>,
+}
+
+impl Binding {
+    /// Reads a RoleBinding or ClusterRoleBinding object.
+    pub fn of(obj: &Object) -> Option<Self> {
+        if obj.group() != "rbac.authorization.k8s.io" {
+            return None;
+        }
+        let cluster = match obj.id.kind.as_str() {
+            "RoleBinding" => false,
+            "ClusterRoleBinding" => true,
+            _ => return None,
+        };
+        let role_ref = obj.root.get("roleRef")?;
+        let role_kind = match role_ref.get("kind").and_then(Node::as_str)? {
+            "Role" => RoleKind::Role,
+            "ClusterRole" => RoleKind::ClusterRole,
+            _ => return None,
+        };
+        let role_name = role_ref.get("name").and_then(Node::as_str)?.to_owned();
+        let namespace = (!cluster).then(|| obj.id.namespace.clone().unwrap_or_default());
+        let subjects = obj
+            .root
+            .get("subjects")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let name = s.get("name").and_then(Node::as_str)?.to_owned();
+                let subject = match s.get("kind").and_then(Node::as_str)? {
+                    "User" => Subject::User(name),
+                    "Group" => Subject::Group(name),
+                    "ServiceAccount" => {
+                        let ns = s
+                            .get("namespace")
+                            .and_then(Node::as_str)
+                            .map(str::to_owned)
+                            .or_else(|| namespace.clone())
+                            .unwrap_or_default();
+                        Subject::ServiceAccount(ns, name)
+                    }
+                    _ => return None,
+                };
+                Some((subject, JsonPath::root().key("subjects").index(i)))
+            })
+            .collect();
+        Some(Self {
+            cluster,
+            namespace,
+            name: obj.id.name.clone(),
+            role_kind,
+            role_name,
+            subjects,
+        })
+    }
+
+    /// Where the binding grants: `None` for cluster-wide, or a namespace.
+    pub fn scope(&self) -> Option<&str> {
+        if self.cluster {
+            None
+        } else {
+            self.namespace.as_deref()
+        }
+    }
+
+    /// `ClusterRoleBinding name` or `RoleBinding ns/name`.
+    pub fn describe(&self) -> String {
+        match &self.namespace {
+            Some(ns) if !self.cluster && !ns.is_empty() => {
+                format!("RoleBinding {ns}/{}", self.name)
+            }
+            _ if self.cluster => format!("ClusterRoleBinding {}", self.name),
+            _ => format!("RoleBinding {}", self.name),
+        }
+    }
+}
+
+/// One answer to "who can": a subject, the binding and role that grant it,
+/// and where.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Grant {
+    /// Who.
+    pub subject: Subject,
+    /// Where: `None` cluster-wide, or a namespace.
+    pub namespace: Option<String>,
+    /// The binding that grants it (`ClusterRoleBinding x`).
+    pub binding: String,
+    /// The role (`ClusterRole edit`).
+    pub role: String,
+    /// True when only some named objects are covered.
+    pub named_only: bool,
+}
+
+/// Roles and bindings of a scan, plus Kubernetes' default user-facing
+/// ClusterRoles (`cluster-admin`, `admin`, `edit`, `view`) that bindings
+/// commonly reference without defining.
+#[derive(Clone, Debug, Default)]
+pub struct RbacModel {
+    /// Roles and ClusterRoles.
+    pub roles: Vec<Role>,
+    /// RoleBindings and ClusterRoleBindings.
+    pub bindings: Vec<Binding>,
+}
+
+fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> Rule {
+    let v = |xs: &[&str]| xs.iter().map(|s| (*s).to_owned()).collect();
+    Rule {
+        api_groups: v(groups),
+        resources: v(resources),
+        verbs: v(verbs),
+        ..Rule::default()
+    }
+}
+
+/// The parts of Kubernetes' default ClusterRoles that matter to a security
+/// review (from the RBAC documentation's "User-facing roles").
+fn builtin_roles() -> Vec<Role> {
+    let read = &["get", "list", "watch"][..];
+    let write = &[
+        "create",
+        "delete",
+        "deletecollection",
+        "patch",
+        "update",
+        "get",
+        "list",
+        "watch",
+    ][..];
+    let workloads = &[
+        "pods",
+        "pods/attach",
+        "pods/exec",
+        "pods/portforward",
+        "pods/proxy",
+        "configmaps",
+        "secrets",
+        "services",
+        "serviceaccounts",
+        "persistentvolumeclaims",
+        "replicationcontrollers",
+    ][..];
+    let apps = &["deployments", "statefulsets", "daemonsets", "replicasets"][..];
+    let mut edit = vec![
+        rule(&[""], workloads, write),
+        rule(&["apps"], apps, write),
+        rule(&["batch"], &["jobs", "cronjobs"], write),
+        rule(&[""], &["serviceaccounts"], &["impersonate"]),
+        rule(&[""], &["serviceaccounts/token"], &["create"]),
+    ];
+    let mut admin = edit.clone();
+    admin.push(rule(
+        &["rbac.authorization.k8s.io"],
+        &["roles", "rolebindings"],
+        write,
+    ));
+    edit.shrink_to_fit();
+    admin.shrink_to_fit();
+    let mut view = vec![
+        rule(
+            &[""],
+            &[
+                "pods",
+                "configmaps",
+                "services",
+                "serviceaccounts",
+                "persistentvolumeclaims",
+            ],
+            read,
+        ),
+        rule(&["apps"], apps, read),
+        rule(&["batch"], &["jobs", "cronjobs"], read),
+    ];
+    view.shrink_to_fit();
+    let mut all = rule(&["*"], &["*"], &["*"]);
+    all.path = JsonPath::root();
+    let mk = |name: &str, rules: Vec<Rule>| Role {
+        kind: RoleKind::ClusterRole,
+        namespace: None,
+        name: name.to_owned(),
+        rules,
+        aggregated: false,
+        builtin: true,
+    };
+    vec![
+        mk("cluster-admin", vec![all]),
+        mk("admin", admin),
+        mk("edit", edit),
+        mk("view", view),
+    ]
+}
+
+impl RbacModel {
+    /// Adds one object if it is a role or binding.
+    pub fn add(&mut self, obj: &Object) {
+        if let Some(r) = Role::of(obj) {
+            self.roles.push(r);
+        } else if let Some(b) = Binding::of(obj) {
+            self.bindings.push(b);
+        }
+    }
+
+    /// Adds Kubernetes' default ClusterRoles that the scan does not define.
+    pub fn with_builtins(mut self) -> Self {
+        for b in builtin_roles() {
+            if !self
+                .roles
+                .iter()
+                .any(|r| r.kind == RoleKind::ClusterRole && r.name == b.name)
+            {
+                self.roles.push(b);
+            }
+        }
+        self
+    }
+
+    /// The role a binding references, if known.
+    pub fn role_of(&self, b: &Binding) -> Option<&Role> {
+        self.roles.iter().find(|r| {
+            r.kind == b.role_kind
+                && r.name == b.role_name
+                && (r.kind == RoleKind::ClusterRole || r.namespace == b.namespace)
+        })
+    }
+
+    /// The bindings that reference `role`.
+    pub fn bindings_of<'a>(&'a self, role: &'a Role) -> impl Iterator<Item = &'a Binding> + 'a {
+        self.bindings.iter().filter(move |b| {
+            b.role_kind == role.kind
+                && b.role_name == role.name
+                && (role.kind == RoleKind::ClusterRole || b.namespace == role.namespace)
+        })
+    }
+
+    /// Who gets `role`'s power, and where: `(subject, None)` when a
+    /// ClusterRoleBinding grants it cluster-wide, `(subject, Some(ns))` for a
+    /// RoleBinding.
+    pub fn subjects_of(&self, role: &Role) -> Vec<(Subject, Option<String>)> {
+        let mut out: BTreeSet<(Subject, Option<String>)> = BTreeSet::new();
+        for b in self.bindings_of(role) {
+            for (s, _) in &b.subjects {
+                out.insert((s.clone(), b.scope().map(str::to_owned)));
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Every subject that may `verb` `resource` in `group`, in `namespace`
+    /// (`None`: cluster-wide, i.e. only through ClusterRoleBindings).
+    pub fn who_can(
+        &self,
+        verb: &str,
+        group: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> Vec<Grant> {
+        let mut out = BTreeSet::new();
+        for b in &self.bindings {
+            if let (Some(want), Some(scope)) = (namespace, b.scope())
+                && want != scope
+            {
+                continue;
+            }
+            if namespace.is_none() && !b.cluster {
+                continue;
+            }
+            let Some(role) = self.role_of(b) else {
+                continue;
+            };
+            let matching: Vec<&Rule> = role
+                .rules
+                .iter()
+                .filter(|r| r.allows(verb, group, resource))
+                .collect();
+            if matching.is_empty() {
+                continue;
+            }
+            let named_only = matching.iter().all(|r| r.is_named());
+            for (s, _) in &b.subjects {
+                out.insert(Grant {
+                    subject: s.clone(),
+                    namespace: b.scope().map(str::to_owned),
+                    binding: b.describe(),
+                    role: format!("{} {}", role.kind.as_str(), role.name),
+                    named_only,
+                });
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
+/// Formats a list of subjects for a finding message: `User a, ServiceAccount
+/// ns/b (in namespace ns)`, or a note that no binding in the scan grants it.
+pub fn describe_subjects(subjects: &[(Subject, Option<String>)]) -> String {
+    if subjects.is_empty() {
+        return "no binding in the scan grants it yet".to_owned();
+    }
+    let shown: Vec<String> = subjects
+        .iter()
+        .take(8)
+        .map(|(s, ns)| match ns {
+            Some(ns) if !ns.is_empty() => format!("{s} (in namespace {ns})"),
+            Some(_) => s.to_string(),
+            None => format!("{s} (cluster-wide)"),
+        })
+        .collect();
+    let more = subjects.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("granted to {} and {more} more", shown.join(", "))
+    } else {
+        format!("granted to {}", shown.join(", "))
+    }
+}

@@ -1,0 +1,418 @@
+//! `.kaegis.yaml`: found upward from the scanned path, or given with
+//! `--config`. Every key is optional; unknown keys are errors (a typo must
+//! not silently disable a policy). The format is documented in
+//! `docs/config.md`.
+
+use std::path::{Path, PathBuf};
+
+use kaegis_core::{
+    Exemption, LabelSelector, Node, Pos, Profile, Selection, Settings, Severity, Value,
+};
+
+/// The names the config file may have, in the order they are looked for.
+pub const CONFIG_FILE_NAMES: [&str; 2] = [".kaegis.yaml", ".kaegis.yml"];
+
+/// A config file error, with its position.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{}:{}: {message}", file.display(), pos.map_or_else(String::new, |p| p.to_string()))]
+pub struct ConfigError {
+    /// The config file.
+    pub file: PathBuf,
+    /// Where in it.
+    pub pos: Option<Pos>,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+/// A parsed config file.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Where it was read from.
+    pub file: PathBuf,
+    /// `profile`.
+    pub profile: Option<Profile>,
+    /// `pssVersion`, as a minor version.
+    pub pss_minor: Option<u32>,
+    /// `enable`.
+    pub enable: Vec<String>,
+    /// `disable`.
+    pub disable: Vec<String>,
+    /// `severity`: overrides by slug or code.
+    pub severities: Vec<(String, Severity)>,
+    /// `parameters`.
+    pub settings: Settings,
+    /// `exemptions`.
+    pub exemptions: Vec<Exemption>,
+}
+
+struct Reader<'a> {
+    file: &'a Path,
+}
+
+impl Reader<'_> {
+    fn err(&self, pos: Pos, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: self.file.to_path_buf(),
+            pos: Some(pos),
+            message: message.into(),
+        }
+    }
+
+    fn map<'n>(
+        &self,
+        node: &'n Node,
+        what: &str,
+        keys: &[&str],
+    ) -> Result<&'n [kaegis_core::Entry], ConfigError> {
+        if !node.is_map() {
+            return Err(self.err(node.pos, format!("{what} must be a mapping")));
+        }
+        let entries = node.entries();
+        for (i, e) in entries.iter().enumerate() {
+            if !keys.contains(&&*e.key) {
+                return Err(self.err(
+                    e.key_pos,
+                    format!(
+                        "unknown key `{}` in {what}; expected one of: {}",
+                        e.key,
+                        keys.join(", ")
+                    ),
+                ));
+            }
+            if entries[..i].iter().any(|p| p.key == e.key) {
+                return Err(self.err(e.key_pos, format!("`{}` is set twice in {what}", e.key)));
+            }
+        }
+        Ok(entries)
+    }
+
+    fn string(&self, node: &Node, what: &str) -> Result<String, ConfigError> {
+        match &node.value {
+            Value::Scalar { text, .. } => Ok(text.to_string()),
+            _ => Err(self.err(node.pos, format!("{what} must be a string"))),
+        }
+    }
+
+    fn strings(&self, node: &Node, what: &str) -> Result<Vec<String>, ConfigError> {
+        if node.is_null() {
+            return Ok(Vec::new());
+        }
+        if !node.is_seq() {
+            return Err(self.err(node.pos, format!("{what} must be a list of strings")));
+        }
+        node.items()
+            .iter()
+            .map(|n| self.string(n, &format!("each item of {what}")))
+            .collect()
+    }
+
+    fn bool(&self, node: &Node, what: &str) -> Result<bool, ConfigError> {
+        node.as_bool()
+            .ok_or_else(|| self.err(node.pos, format!("{what} must be true or false")))
+    }
+
+    fn int(&self, node: &Node, what: &str) -> Result<i64, ConfigError> {
+        node.as_i64()
+            .ok_or_else(|| self.err(node.pos, format!("{what} must be an integer")))
+    }
+
+    fn minor(&self, node: &Node, what: &str) -> Result<u32, ConfigError> {
+        let text = self.string(node, what)?;
+        let t = text.strip_prefix('v').unwrap_or(&text);
+        t.strip_prefix("1.")
+            .and_then(|m| m.parse::<u32>().ok())
+            .ok_or_else(|| {
+                self.err(
+                    node.pos,
+                    format!("{what} must be a version like v1.30, not `{text}`"),
+                )
+            })
+    }
+}
+
+fn profile_names() -> String {
+    Profile::ALL
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Config {
+    /// Looks for a config file in `start` (or its directory, for a file) and
+    /// every ancestor, nearest first.
+    pub fn find(start: &Path) -> Option<PathBuf> {
+        let abs = std::path::absolute(start).ok()?;
+        let mut dir = if abs.is_dir() {
+            Some(abs.as_path())
+        } else {
+            abs.parent()
+        };
+        while let Some(d) = dir {
+            for name in CONFIG_FILE_NAMES {
+                let candidate = d.join(name);
+                if candidate.is_file() {
+                    return Some(candidate);
+                }
+            }
+            dir = d.parent();
+        }
+        None
+    }
+
+    /// Reads and parses a config file.
+    pub fn load(file: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(file).map_err(|e| ConfigError {
+            file: file.to_path_buf(),
+            pos: None,
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        Self::parse(file, &text)
+    }
+
+    /// Parses a config file's text.
+    pub fn parse(file: &Path, text: &str) -> Result<Self, ConfigError> {
+        let r = Reader { file };
+        let stream = kaegis_inputs::yaml::parse_yaml(text);
+        if let Some(e) = stream.error {
+            return Err(r.err(e.pos, e.message));
+        }
+        let mut cfg = Config {
+            file: file.to_path_buf(),
+            ..Config::default()
+        };
+        let Some((_, root)) = stream.documents.first() else {
+            return Ok(cfg);
+        };
+        if stream.documents.len() > 1 {
+            return Err(r.err(
+                stream.documents[1].1.pos,
+                "the config file must hold one YAML document",
+            ));
+        }
+        let keys = [
+            "profile",
+            "pssVersion",
+            "enable",
+            "disable",
+            "severity",
+            "parameters",
+            "exemptions",
+        ];
+        for e in r.map(root, "the config file", &keys)? {
+            let v = &e.value;
+            match &*e.key {
+                "profile" => {
+                    let name = r.string(v, "profile")?;
+                    cfg.profile = Some(Profile::parse(&name).ok_or_else(|| {
+                        r.err(
+                            v.pos,
+                            format!("unknown profile `{name}`; one of: {}", profile_names()),
+                        )
+                    })?);
+                }
+                "pssVersion" => cfg.pss_minor = Some(r.minor(v, "pssVersion")?),
+                "enable" => cfg.enable = r.strings(v, "enable")?,
+                "disable" => cfg.disable = r.strings(v, "disable")?,
+                "severity" => {
+                    if !v.is_map() {
+                        return Err(r.err(v.pos, "severity must map check slugs to severities"));
+                    }
+                    for s in v.entries() {
+                        let name = r.string(&s.value, "a severity")?;
+                        let sev = Severity::parse(&name).ok_or_else(|| {
+                            r.err(s.value.pos, format!("unknown severity `{name}`; one of: info, low, medium, high, critical"))
+                        })?;
+                        cfg.severities.push((s.key.to_string(), sev));
+                    }
+                }
+                "parameters" => cfg.settings = parse_settings(&r, v)?,
+                "exemptions" => {
+                    if !v.is_seq() {
+                        return Err(r.err(v.pos, "exemptions must be a list"));
+                    }
+                    for item in v.items() {
+                        cfg.exemptions.push(parse_exemption(&r, item)?);
+                    }
+                }
+                _ => unreachable!("keys are checked above"),
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Applies the config under the command line: flags given on the command
+    /// line (`cli_profile` and friends) win over the file.
+    pub fn apply(&self, sel: &mut Selection, profile_from_cli: bool, pss_from_cli: bool) {
+        if let Some(p) = self.profile
+            && !profile_from_cli
+        {
+            sel.profile = p;
+        }
+        if let Some(m) = self.pss_minor
+            && !pss_from_cli
+        {
+            sel.pss_minor = m;
+        }
+        sel.enable.extend(self.enable.iter().cloned());
+        sel.disable.extend(self.disable.iter().cloned());
+        sel.severities.extend(self.severities.iter().cloned());
+        sel.exemptions.extend(self.exemptions.iter().cloned());
+        sel.settings = self.settings.clone();
+    }
+}
+
+fn parse_settings(r: &Reader<'_>, node: &Node) -> Result<Settings, ConfigError> {
+    let mut s = Settings::default();
+    let keys = [
+        "allowedRegistries",
+        "requireDigest",
+        "privateRegistries",
+        "requiredLabels",
+        "sandboxRuntimeClasses",
+        "untrustedNamespaces",
+        "targetKubernetesVersion",
+        "minReplicas",
+        "minSecretEntropy",
+    ];
+    for e in r.map(node, "parameters", &keys)? {
+        let v = &e.value;
+        match &*e.key {
+            "allowedRegistries" => s.allowed_registries = r.strings(v, "allowedRegistries")?,
+            "requireDigest" => s.require_digest = r.bool(v, "requireDigest")?,
+            "privateRegistries" => s.private_registries = r.strings(v, "privateRegistries")?,
+            "requiredLabels" => s.required_labels = r.strings(v, "requiredLabels")?,
+            "sandboxRuntimeClasses" => {
+                s.sandbox_runtime_classes = r.strings(v, "sandboxRuntimeClasses")?
+            }
+            "untrustedNamespaces" => {
+                s.untrusted_namespaces = r.strings(v, "untrustedNamespaces")?
+            }
+            "targetKubernetesVersion" => s.target_minor = r.minor(v, "targetKubernetesVersion")?,
+            "minReplicas" => {
+                s.min_replicas = r.int(v, "minReplicas")?;
+                if s.min_replicas < 1 {
+                    return Err(r.err(v.pos, "minReplicas must be at least 1"));
+                }
+            }
+            "minSecretEntropy" => {
+                let text = r.string(v, "minSecretEntropy")?;
+                s.min_secret_entropy = text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .ok_or_else(|| {
+                        r.err(
+                            v.pos,
+                            "minSecretEntropy must be a non-negative number (bits per character)",
+                        )
+                    })?;
+            }
+            _ => unreachable!("keys are checked above"),
+        }
+    }
+    Ok(s)
+}
+
+fn parse_exemption(r: &Reader<'_>, node: &Node) -> Result<Exemption, ConfigError> {
+    let keys = ["checks", "namespaces", "names", "kinds", "labels", "reason"];
+    let mut ex = Exemption::default();
+    let mut reason = None;
+    for e in r.map(node, "an exemption", &keys)? {
+        let v = &e.value;
+        match &*e.key {
+            "checks" => ex.checks = r.strings(v, "checks")?,
+            "namespaces" => ex.namespaces = r.strings(v, "namespaces")?,
+            "names" => ex.names = r.strings(v, "names")?,
+            "kinds" => ex.kinds = r.strings(v, "kinds")?,
+            "labels" => {
+                r.map(v, "labels", &["matchLabels", "matchExpressions"])?;
+                let sel = LabelSelector::parse(Some(v));
+                if sel.invalid {
+                    return Err(r.err(v.pos, "labels must be a label selector (matchLabels, matchExpressions with In, NotIn, Exists, DoesNotExist)"));
+                }
+                ex.labels = Some(sel);
+            }
+            "reason" => reason = Some(r.string(v, "reason")?),
+            _ => unreachable!("keys are checked above"),
+        }
+    }
+    match reason
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+    {
+        Some(reason) => ex.reason = reason,
+        None => {
+            return Err(r.err(
+                node.pos,
+                "every exemption needs a `reason`: say why these objects may break these checks",
+            ));
+        }
+    }
+    Ok(ex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new(".kaegis.yaml"), text)
+    }
+
+    #[test]
+    fn full_config() {
+        let cfg = parse(
+            "profile: production\npssVersion: v1.30\nenable: [image-digest]\ndisable: [KG101]\n\
+             severity:\n  image-tag: high\nparameters:\n  allowedRegistries: [registry.example.com]\n  \
+             requireDigest: false\n  targetKubernetesVersion: v1.29\n  minReplicas: 3\n\
+             exemptions:\n- checks: [host-path-volumes]\n  namespaces: [monitoring]\n  names: ['node-exporter*']\n  \
+             labels: {matchLabels: {app: x}}\n  reason: reads node metrics\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.profile, Some(Profile::Production));
+        assert_eq!(cfg.pss_minor, Some(30));
+        assert_eq!(
+            cfg.severities,
+            vec![("image-tag".to_owned(), Severity::High)]
+        );
+        assert_eq!(
+            cfg.settings.allowed_registries,
+            vec!["registry.example.com"]
+        );
+        assert!(!cfg.settings.require_digest);
+        assert_eq!(cfg.settings.target_minor, 29);
+        assert_eq!(cfg.settings.min_replicas, 3);
+        assert_eq!(cfg.exemptions.len(), 1);
+        assert_eq!(cfg.exemptions[0].reason, "reads node metrics");
+    }
+
+    #[test]
+    fn errors_carry_positions() {
+        let e = parse("profile: production\nparamters: {}\n").unwrap_err();
+        assert_eq!(e.pos, Some(Pos::new(2, 1)));
+        assert!(
+            e.message.contains("unknown key `paramters`"),
+            "{}",
+            e.message
+        );
+
+        let e = parse("exemptions:\n- checks: [privileged]\n").unwrap_err();
+        assert!(e.message.contains("reason"), "{}", e.message);
+        assert_eq!(e.pos, Some(Pos::new(2, 3)));
+
+        let e = parse("severity:\n  privileged: severe\n").unwrap_err();
+        assert_eq!(e.pos, Some(Pos::new(2, 15)));
+
+        let e = parse("profile: [\n").unwrap_err();
+        assert!(e.pos.is_some());
+        assert!(e.to_string().starts_with(".kaegis.yaml:"), "{e}");
+    }
+
+    #[test]
+    fn empty_file_is_the_default() {
+        let cfg = parse("").unwrap();
+        assert!(cfg.profile.is_none());
+        assert!(cfg.settings.require_digest);
+    }
+}

@@ -1,0 +1,13 @@
+//! kaegis-policy: what a team decides about the catalog, read from
+//! `.kaegis.yaml` — which checks run, at which severity, with which
+//! parameters, which objects are exempt and why — and the custom rules it
+//! writes in CEL.
+//!
+//! Depends on kaegis-core (the model) and kaegis-inputs (the YAML reader,
+//! for positions in errors); never on checks, reporters or servers.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+
+pub use config::{CONFIG_FILE_NAMES, Config, ConfigError};
