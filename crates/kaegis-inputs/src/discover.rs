@@ -19,7 +19,7 @@ pub enum Input {
 }
 
 /// Extensions read when walking directories.
-pub const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+pub const MANIFEST_EXTENSIONS: [&str; 4] = ["yaml", "yml", "json", "jsonl"];
 
 fn is_manifest(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
@@ -30,7 +30,7 @@ fn is_manifest(path: &Path) -> bool {
 }
 
 /// Expands command-line paths into inputs. Files named explicitly are always
-/// read; files found by walking are read when they end in `.yaml`, `.yml` or
+/// read; files found by walking are read when they end in `.yaml`, `.yml`, `.jsonl` or
 /// `.json` and are neither ignored nor excluded. Paths that do not exist are
 /// error diagnostics.
 pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Input>, Vec<Diagnostic>) {

@@ -286,9 +286,44 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
     Ok(node)
 }
 
+/// Parses a stream of JSON values separated by whitespace: one document, or
+/// JSON lines (one value per line, as ABAC policy files and log-shaped
+/// dumps are written). Values before an error are returned with it.
+pub fn parse_json_stream(text: &str) -> (Vec<(u32, Node)>, Option<ParseError>) {
+    let mut c = Cursor {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+        line: 1,
+        col: 1,
+    };
+    let mut docs = Vec::new();
+    loop {
+        c.ws();
+        if c.i == c.s.len() {
+            return (docs, None);
+        }
+        match c.value(0) {
+            Ok(node) => docs.push((docs.len() as u32, node)),
+            Err(e) => return (docs, Some(e)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_lines() {
+        let (docs, err) = parse_json_stream("{\"a\": 1}\n{\"a\": 2}\n\n[3]\n");
+        assert!(err.is_none());
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[1].1.pos, Pos::new(2, 1));
+        let (docs, err) = parse_json_stream("{\"a\": 1}\n{\"a\": }\n");
+        assert_eq!(docs.len(), 1);
+        assert_eq!(err.unwrap().pos.line, 2);
+    }
 
     #[test]
     fn parses_with_positions() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use kaegis_core::{Diagnostic, DiagnosticLevel, Node, Object, Origin, Pos};
 
-use crate::json::parse_json;
+use crate::json::parse_json_stream;
 use crate::yaml::parse_yaml;
 
 /// The objects of one file and what was said about it.
@@ -29,10 +29,13 @@ pub enum Syntax {
 }
 
 impl Syntax {
-    /// The syntax for a path: `.json` is JSON, anything else YAML.
+    /// The syntax for a path: `.json` and `.jsonl` are JSON, anything else
+    /// YAML.
     pub fn for_path(path: &Path) -> Self {
         match path.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("json") => Syntax::Json,
+            Some(e) if e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl") => {
+                Syntax::Json
+            }
             _ => Syntax::Yaml,
         }
     }
@@ -110,10 +113,8 @@ fn load_with(path: Arc<Path>, bytes: &[u8], syntax: Syntax, skim_crds: bool) -> 
     };
     let looks_json = syntax == Syntax::Json;
     let (documents, error, complex_keys) = if looks_json {
-        match parse_json(text) {
-            Ok(node) => (vec![(0, node)], None, false),
-            Err(e) => (Vec::new(), Some(e), false),
-        }
+        let (documents, error) = parse_json_stream(text);
+        (documents, error, false)
     } else {
         let skimmed = if skim_crds {
             crate::skim::blank_crd_specs(text)

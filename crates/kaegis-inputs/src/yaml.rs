@@ -43,6 +43,9 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<(Box<str>, Pos, bool)>,
+        /// Values of `<<` merge keys, applied when the mapping ends so that
+        /// the mapping's own keys win wherever they are written.
+        merges: Vec<Node>,
     },
 }
 
@@ -142,7 +145,12 @@ impl Builder {
                 items.push(node);
                 None
             }
-            Some(Frame::Map { entries, key, .. }) => {
+            Some(Frame::Map {
+                entries,
+                key,
+                merges,
+                ..
+            }) => {
                 match key.take() {
                     None => {
                         let plain_merge = matches!(
@@ -159,7 +167,7 @@ impl Builder {
                         };
                         *key = Some((text, node.pos, plain_merge));
                     }
-                    Some((_, _, true)) => merge_into(entries, node),
+                    Some((_, _, true)) => merges.push(node),
                     Some((k, key_pos, false)) => entries.push(Entry {
                         key: k,
                         key_pos,
@@ -346,6 +354,7 @@ fn parse_stream(text: &str, pads: &[u32]) -> YamlStream {
                         anchor,
                         entries: Vec::new(),
                         key: None,
+                        merges: Vec::new(),
                     }
                 };
                 b.stack.push(frame);
@@ -358,9 +367,15 @@ fn parse_stream(text: &str, pads: &[u32]) -> YamlStream {
                 Some(Frame::Map {
                     pos,
                     anchor,
-                    entries,
+                    mut entries,
+                    merges,
                     ..
-                }) => b.finish(Node::new(pos, Value::Map(entries)), anchor),
+                }) => {
+                    for m in merges {
+                        merge_into(&mut entries, m);
+                    }
+                    b.finish(Node::new(pos, Value::Map(entries)), anchor)
+                }
                 None => None,
             },
         };
