@@ -46,16 +46,19 @@ impl NetworkPolicyInfo {
         let egress_rules = rules("egress");
         let types: Option<Vec<&str>> = spec
             .and_then(|s| s.get("policyTypes"))
-            .map(|t| t.items().iter().filter_map(Node::as_str).collect());
-        // Without policyTypes, Ingress always applies and Egress applies when
-        // the policy has egress rules (the API's defaulting).
+            .map(|t| {
+                t.items()
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|t| !t.is_empty());
+        // Without policyTypes (or with an empty list), Ingress always applies
+        // and Egress applies when the policy has egress rules: the API's
+        // defaulting.
         let (ingress, egress) = match &types {
             Some(t) => (t.contains(&"Ingress"), t.contains(&"Egress")),
-            None => (
-                true,
-                spec.and_then(|s| s.get("egress"))
-                    .is_some_and(|e| !e.is_null()),
-            ),
+            None => (true, egress_rules > 0),
         };
         Some(Self {
             namespace: namespace_key(obj).to_owned(),
@@ -170,9 +173,20 @@ impl Inventory {
                 );
             }
             ("PodDisruptionBudget", "policy") => {
+                // policy/v1: an empty selector selects every pod of the
+                // namespace; a missing one, and an empty one in v1beta1,
+                // select none.
                 let sel = obj.root.get_path(&["spec", "selector"]);
-                self.disruption_budgets
-                    .push((ns, LabelSelector::parse(sel)));
+                let v1beta1 = obj.id.api_version.ends_with("v1beta1");
+                let selects_none = match sel {
+                    None => true,
+                    Some(s) if s.is_null() => true,
+                    Some(s) => v1beta1 && LabelSelector::parse(Some(s)).is_empty(),
+                };
+                if !selects_none {
+                    self.disruption_budgets
+                        .push((ns, LabelSelector::parse(sel)));
+                }
             }
             ("HorizontalPodAutoscaler", "autoscaling") => {
                 let spec = obj.root.get("spec");

@@ -255,6 +255,13 @@ fn parse_int(text: &str) -> Option<i64> {
         i64::from_str_radix(hex, 16).ok()?
     } else if let Some(oct) = digits.strip_prefix("0o") {
         i64::from_str_radix(oct, 8).ok()?
+    } else if let Some(oct) = digits
+        .strip_prefix('0')
+        .filter(|o| !o.is_empty() && o.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+    {
+        // YAML 1.1 (what kubectl reads): a leading zero means octal, so the
+        // `defaultMode: 0644` of a secret volume is 420.
+        i64::from_str_radix(oct, 8).ok()?
     } else if let Ok(v) = digits.parse::<i64>() {
         v
     } else {
@@ -293,6 +300,10 @@ mod tests {
         assert_eq!(i("0x10"), Some(16));
         assert_eq!(i("1_000"), Some(1000));
         assert_eq!(i("8080.0"), Some(8080));
+        assert_eq!(i("0644"), Some(420));
+        assert_eq!(i("0400"), Some(256));
+        assert_eq!(i("-010"), Some(-8));
+        assert_eq!(i("09"), Some(9));
         assert_eq!(i("8080.5"), None);
         assert_eq!(i("abc"), None);
         assert_eq!(Node::quoted_scalar(Pos::new(1, 1), "0").as_i64(), None);

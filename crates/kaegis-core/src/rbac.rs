@@ -26,10 +26,19 @@ pub struct Rule {
     pub path: JsonPath,
 }
 
+/// The strings of a list field. A null item reads as `""`, as the API
+/// server's decoder reads it (`apiGroups: [~]` is the core group); items of
+/// any other type are skipped.
 fn strings(node: Option<&Node>) -> Vec<String> {
     node.map_or(&[][..], Node::items)
         .iter()
-        .filter_map(|n| n.as_str().map(str::to_owned))
+        .filter_map(|n| {
+            if n.is_null() {
+                Some(String::new())
+            } else {
+                n.as_str().map(str::to_owned)
+            }
+        })
         .collect()
 }
 
@@ -140,7 +149,10 @@ impl Role {
                 .then(|| obj.id.namespace.clone().unwrap_or_default()),
             name: obj.id.name.clone(),
             rules,
-            aggregated: obj.root.get("aggregationRule").is_some(),
+            aggregated: obj
+                .root
+                .get("aggregationRule")
+                .is_some_and(|n| !n.is_null()),
             builtin: false,
         })
     }
@@ -162,6 +174,9 @@ impl std::fmt::Display for Subject {
         match self {
             Subject::User(n) => write!(f, "User {n}"),
             Subject::Group(n) => write!(f, "Group {n}"),
+            // A RoleBinding's subject whose namespace the manifest leaves
+            // to `kubectl -n` has none to show.
+            Subject::ServiceAccount(ns, n) if ns.is_empty() => write!(f, "ServiceAccount {n}"),
             Subject::ServiceAccount(ns, n) => write!(f, "ServiceAccount {ns}/{n}"),
         }
     }
@@ -502,5 +517,76 @@ pub fn describe_subjects(subjects: &[(Subject, Option<String>)]) -> String {
         format!("granted to {} and {more} more", shown.join(", "))
     } else {
         format!("granted to {}", shown.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{Entry, Pos, Value};
+    use crate::object::Origin;
+
+    fn scalar(text: &str) -> Node {
+        Node::plain_scalar(Pos::default(), text)
+    }
+
+    fn seq(items: Vec<Node>) -> Node {
+        Node::new(Pos::default(), Value::Seq(items))
+    }
+
+    fn map(entries: Vec<(&str, Node)>) -> Node {
+        let entries = entries
+            .into_iter()
+            .map(|(k, v)| Entry {
+                key: k.into(),
+                key_pos: Pos::default(),
+                value: v,
+            })
+            .collect();
+        Node::new(Pos::default(), Value::Map(entries))
+    }
+
+    fn cluster_role(extra: Vec<(&str, Node)>) -> Object {
+        let mut entries = vec![
+            ("apiVersion", scalar("rbac.authorization.k8s.io/v1")),
+            ("kind", scalar("ClusterRole")),
+            ("metadata", map(vec![("name", scalar("r"))])),
+        ];
+        entries.extend(extra);
+        Object::from_root(map(entries), Origin::Other("test".into())).unwrap()
+    }
+
+    #[test]
+    fn a_null_api_group_is_the_core_group() {
+        let obj = cluster_role(vec![(
+            "rules",
+            seq(vec![map(vec![
+                ("apiGroups", seq(vec![scalar("~")])),
+                ("resources", seq(vec![scalar("secrets")])),
+                ("verbs", seq(vec![scalar("get")])),
+            ])]),
+        )]);
+        let role = Role::of(&obj).unwrap();
+        assert!(role.rules[0].allows("get", "", "secrets"));
+        assert!(!role.aggregated);
+    }
+
+    #[test]
+    fn a_null_aggregation_rule_is_no_aggregation() {
+        let obj = cluster_role(vec![("aggregationRule", scalar("null"))]);
+        assert!(!Role::of(&obj).unwrap().aggregated);
+        let obj = cluster_role(vec![("aggregationRule", map(vec![]))]);
+        assert!(Role::of(&obj).unwrap().aggregated);
+    }
+
+    #[test]
+    fn resources_match_like_the_authorizer() {
+        let r = rule(&[""], &["pods", "*/exec"], &["get"]);
+        assert!(r.has_resource("pods"));
+        assert!(r.has_resource("pods/exec"));
+        assert!(r.has_resource("deployments/exec"));
+        assert!(!r.has_resource("pods/log"));
+        assert!(!rule(&[""], &["pods/*"], &["get"]).has_resource("pods/exec"));
+        assert!(rule(&[""], &["*"], &["get"]).has_resource("nodes/proxy"));
     }
 }

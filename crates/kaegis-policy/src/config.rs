@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::rules::{CelRule, RuleMatch, RuleSpec, compile};
 use kaegis_core::{
     Exemption, LabelSelector, Node, Pos, Profile, Selection, Settings, Severity, Value,
 };
@@ -25,7 +26,7 @@ pub struct ConfigError {
 }
 
 /// A parsed config file.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Config {
     /// Where it was read from.
     pub file: PathBuf,
@@ -43,6 +44,8 @@ pub struct Config {
     pub settings: Settings,
     /// `exemptions`.
     pub exemptions: Vec<Exemption>,
+    /// `rules`: custom CEL rules, with the position of each declaration.
+    pub rules: Vec<(Pos, CelRule)>,
 }
 
 struct Reader<'a> {
@@ -198,6 +201,7 @@ impl Config {
             "severity",
             "parameters",
             "exemptions",
+            "rules",
         ];
         for e in r.map(root, "the config file", &keys)? {
             let v = &e.value;
@@ -235,9 +239,32 @@ impl Config {
                         cfg.exemptions.push(parse_exemption(&r, item)?);
                     }
                 }
+                "rules" => {
+                    if !v.is_seq() {
+                        return Err(r.err(v.pos, "rules must be a list"));
+                    }
+                    for (i, item) in v.items().iter().enumerate() {
+                        let rule = parse_rule(&r, item, i + 1)?;
+                        if cfg.rules.iter().any(|(_, x)| {
+                            use kaegis_core::Check;
+                            x.meta().slug == rule.meta().slug
+                        }) {
+                            return Err(r.err(item.pos, "two rules have the same id"));
+                        }
+                        cfg.rules.push((item.pos, rule));
+                    }
+                }
                 _ => unreachable!("keys are checked above"),
             }
         }
+        cfg.settings.custom_rules = cfg
+            .rules
+            .iter()
+            .map(|(_, rule)| {
+                use kaegis_core::Check;
+                rule.meta().slug.to_owned()
+            })
+            .collect();
         Ok(cfg)
     }
 
@@ -312,6 +339,150 @@ fn parse_settings(r: &Reader<'_>, node: &Node) -> Result<Settings, ConfigError> 
         }
     }
     Ok(s)
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn parse_expression(
+    r: &Reader<'_>,
+    node: &Node,
+    what: &str,
+) -> Result<kube_cel::cel::Program, ConfigError> {
+    let text = r.string(node, what)?;
+    compile(&text).map_err(|e| {
+        r.err(
+            node.pos,
+            format!(
+                "{what} does not compile (at {}:{} of the expression): {}",
+                e.pos.line, e.pos.col, e.message
+            ),
+        )
+    })
+}
+
+fn parse_rule(r: &Reader<'_>, node: &Node, index: usize) -> Result<CelRule, ConfigError> {
+    let keys = [
+        "id",
+        "code",
+        "severity",
+        "title",
+        "description",
+        "match",
+        "expression",
+        "message",
+        "messageExpression",
+        "params",
+    ];
+    let entries = r.map(node, "a rule", &keys)?;
+    let get = |k: &str| entries.iter().find(|e| &*e.key == k).map(|e| &e.value);
+    let id_node =
+        get("id").ok_or_else(|| r.err(node.pos, "a rule needs an `id` (a kebab-case name)"))?;
+    let slug = r.string(id_node, "id")?;
+    if !is_slug(&slug) {
+        return Err(r.err(
+            id_node.pos,
+            format!("rule id `{slug}` must be kebab-case: lower-case letters, digits and dashes"),
+        ));
+    }
+    let code = match get("code") {
+        Some(c) => r.string(c, "code")?,
+        None => format!("CEL{index:03}"),
+    };
+    let severity = match get("severity") {
+        Some(v) => {
+            let name = r.string(v, "severity")?;
+            Severity::parse(&name).ok_or_else(|| {
+                r.err(
+                    v.pos,
+                    format!("unknown severity `{name}`; one of: info, low, medium, high, critical"),
+                )
+            })?
+        }
+        None => Severity::Medium,
+    };
+    let expr_node = get("expression").ok_or_else(|| {
+        r.err(
+            node.pos,
+            format!("rule `{slug}` needs an `expression` that is true for objects that pass"),
+        )
+    })?;
+    let expression = parse_expression(r, expr_node, "expression")?;
+    let expression_text = r.string(expr_node, "expression")?;
+    let message_expression = match get("messageExpression") {
+        Some(m) => Some(parse_expression(r, m, "messageExpression")?),
+        None => None,
+    };
+    let message = match get("message") {
+        Some(m) => r.string(m, "message")?,
+        None => format!("fails rule `{slug}`: {expression_text}"),
+    };
+    let title = match get("title") {
+        Some(t) => r.string(t, "title")?,
+        None => message.clone(),
+    };
+    let description = match get("description") {
+        Some(d) => r.string(d, "description")?,
+        None => String::new(),
+    };
+    let mut matching = RuleMatch::default();
+    if let Some(m) = get("match") {
+        for e in r.map(
+            m,
+            "match",
+            &["kinds", "namespaces", "excludeNamespaces", "labels"],
+        )? {
+            match &*e.key {
+                "kinds" => matching.kinds = r.strings(&e.value, "kinds")?,
+                "namespaces" => matching.namespaces = r.strings(&e.value, "namespaces")?,
+                "excludeNamespaces" => {
+                    matching.exclude_namespaces = r.strings(&e.value, "excludeNamespaces")?
+                }
+                "labels" => {
+                    r.map(&e.value, "labels", &["matchLabels", "matchExpressions"])?;
+                    let sel = LabelSelector::parse(Some(&e.value));
+                    if sel.invalid {
+                        return Err(r.err(e.value.pos, "labels must be a label selector"));
+                    }
+                    matching.labels = Some(sel);
+                }
+                _ => unreachable!("keys are checked above"),
+            }
+        }
+    }
+    let doc = format!(
+        "## What\n{}\n\nCustom rule from `{}`: objects{} pass when `{}` is true.\n",
+        if description.is_empty() {
+            &title
+        } else {
+            &description
+        },
+        r.file.display(),
+        if matching.kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" of kind {}", matching.kinds.join(", "))
+        },
+        expression_text.trim()
+    );
+    Ok(CelRule::new(RuleSpec {
+        slug,
+        code,
+        severity,
+        title,
+        doc,
+        expression,
+        message,
+        message_expression,
+        matching,
+        params: get("params").cloned(),
+    }))
 }
 
 fn parse_exemption(r: &Reader<'_>, node: &Node) -> Result<Exemption, ConfigError> {
@@ -407,6 +578,67 @@ mod tests {
         let e = parse("profile: [\n").unwrap_err();
         assert!(e.pos.is_some());
         assert!(e.to_string().starts_with(".kaegis.yaml:"), "{e}");
+    }
+
+    #[test]
+    fn rules_compile_or_fail_with_positions() {
+        let cfg = parse(
+            "rules:\n- id: team-label\n  severity: high\n  match: {kinds: [Deployment]}\n  \
+             expression: \"has(object.metadata.labels) && 'team' in object.metadata.labels\"\n  \
+             message: workloads need a team label\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.rules.len(), 1);
+        assert_eq!(cfg.settings.custom_rules, vec!["team-label"]);
+
+        let e =
+            parse("rules:\n- id: broken\n  expression: \"object.spec.replicas >\"\n").unwrap_err();
+        assert_eq!(e.pos, Some(Pos::new(3, 15)));
+        assert!(e.message.contains("does not compile"), "{}", e.message);
+
+        let e = parse("rules:\n- id: Bad_Name\n  expression: 'true'\n").unwrap_err();
+        assert!(e.message.contains("kebab-case"), "{}", e.message);
+    }
+
+    #[test]
+    fn rules_run_in_the_engine() {
+        use kaegis_core::{Check, Engine, Inventory, Selection};
+        let cfg = parse(
+            "rules:\n- id: team-label\n  match: {kinds: [apps/Deployment]}\n  \
+             expression: \"has(object.metadata.labels) && 'team' in object.metadata.labels && object.spec.replicas >= params.min\"\n  \
+             messageExpression: \"'deployment ' + object.metadata.name + ' has no team label'\"\n  \
+             params: {min: 2}\n\
+             - id: ns-label\n  expression: \"namespaceObject == null || namespaceObject.metadata.labels.env == 'prod'\"\n",
+        )
+        .unwrap();
+        let rules: Vec<&'static dyn Check> = cfg
+            .rules
+            .into_iter()
+            .map(|(_, r)| &*Box::leak(Box::new(r)) as &'static dyn Check)
+            .collect();
+        let engine = Engine::new(&rules, &Selection::default()).unwrap();
+        let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: web, labels: {env: dev}}\n---\n\
+                    apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: web}\nspec: {replicas: 3}\n---\n\
+                    apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b, namespace: other, labels: {team: x}}\nspec: {replicas: 2}\n";
+        let file = kaegis_inputs::load(
+            std::sync::Arc::from(Path::new("t.yaml")),
+            text.as_bytes(),
+            kaegis_inputs::Syntax::Yaml,
+        );
+        let inv = Inventory::build(&file.objects);
+        let found: Vec<String> = file
+            .objects
+            .iter()
+            .flat_map(|o| engine.run_all(o, &inv).findings)
+            .map(|f| format!("{} {} {}", f.check.slug, f.object, f.message))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                "team-label Deployment web/a deployment a has no team label".to_owned(),
+                "ns-label Deployment web/a fails rule `ns-label`: namespaceObject == null || namespaceObject.metadata.labels.env == 'prod'".to_owned(),
+            ]
+        );
     }
 
     #[test]

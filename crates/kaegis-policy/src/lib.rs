@@ -11,3 +11,4 @@
 pub mod config;
 
 pub use config::{CONFIG_FILE_NAMES, Config, ConfigError};
+pub mod rules;
