@@ -12,17 +12,24 @@ use std::sync::Arc;
 use kaegis_core::{Engine, Inventory, Selection};
 use kaegis_inputs::{Syntax, load};
 
+/// `fixtures/<slug>/<which>.yaml`, or `.jsonl` for checks of JSON-lines
+/// inputs (ABAC policy files).
 fn fixture(slug: &str, which: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
-        .join(slug)
-        .join(format!("{which}.yaml"))
+        .join(slug);
+    let jsonl = dir.join(format!("{which}.jsonl"));
+    if jsonl.exists() {
+        jsonl
+    } else {
+        dir.join(format!("{which}.yaml"))
+    }
 }
 
 /// Runs one check alone over a fixture file.
 fn run(check: &'static dyn kaegis_core::Check, path: &Path) -> Vec<String> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let file = load(Arc::from(path), &bytes, Syntax::Yaml);
+    let file = load(Arc::from(path), &bytes, Syntax::for_path(path));
     assert!(
         file.diagnostics.is_empty(),
         "{}: {:?}",

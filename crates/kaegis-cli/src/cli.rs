@@ -1,13 +1,15 @@
 //! Command-line interface: `kaegis scan`, `kaegis checks`, `kaegis explain`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use kaegis_core::check::LATEST_PSS_MINOR;
-use kaegis_core::{Engine, Profile, Selection, Severity};
+use kaegis_core::{Check, Engine, Profile, Selection, Severity};
+use kaegis_policy::Config;
+use kaegis_policy::rules::CelRule;
 
 use crate::scan;
 
@@ -29,6 +31,34 @@ enum Command {
     Explain {
         /// A check slug (`privileged`) or code (`KG103`).
         check: String,
+    },
+    /// Questions about RBAC, answered from the roles and bindings in manifests.
+    #[command(subcommand)]
+    Rbac(RbacCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum RbacCommand {
+    /// Who may VERB RESOURCE: every subject, with the binding and role that
+    /// grant it (Kubernetes' default cluster-admin, admin, edit and view
+    /// roles are known without being in the manifests).
+    WhoCan {
+        /// A verb: get, list, watch, create, update, patch, delete, escalate,
+        /// bind, impersonate…
+        verb: String,
+        /// A resource as kubectl names it: pods, pods/exec,
+        /// deployments.apps, secrets.
+        resource: String,
+        /// Files or directories holding Roles, ClusterRoles and bindings.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// In this namespace (RoleBindings there and ClusterRoleBindings);
+        /// without it, only cluster-wide grants (ClusterRoleBindings).
+        #[arg(long, short)]
+        namespace: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
     },
 }
 
@@ -53,14 +83,26 @@ enum FailOn {
     Never,
 }
 
+/// The profile when neither the command line nor the config file names one.
+pub const DEFAULT_PROFILE: Profile = Profile::Production;
+
 #[derive(clap::Args, Debug)]
 struct SelectArgs {
-    /// Profile: pss-baseline, pss-restricted, cis, nsa, production, all.
-    #[arg(long, default_value = "all", value_parser = parse_profile)]
-    profile: Profile,
-    /// Pod Security Standards version to evaluate: v1.0 … v1.37, or latest.
-    #[arg(long, default_value = "latest", value_parser = parse_pss_version)]
-    pss_version: u32,
+    /// Profile: pss-baseline, pss-restricted, cis, nsa, production, all
+    /// [default: production, or the config file's].
+    #[arg(long, value_parser = parse_profile)]
+    profile: Option<Profile>,
+    /// Pod Security Standards version to evaluate: v1.0 … v1.37, or latest
+    /// [default: latest, or the config file's].
+    #[arg(long, value_parser = parse_pss_version)]
+    pss_version: Option<u32>,
+    /// Config file [default: the nearest .kaegis.yaml from the first PATH
+    /// up to the root].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore any .kaegis.yaml.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
     /// Also run this check (slug or code); repeatable.
     #[arg(long, value_name = "CHECK")]
     enable: Vec<String>,
@@ -132,16 +174,63 @@ fn parse_pss_version(s: &str) -> Result<u32, String> {
     Ok(minor)
 }
 
+/// A selection resolved from the command line and the config file.
+struct Resolved {
+    engine: Engine,
+    profile: Profile,
+    config: Option<PathBuf>,
+}
+
 impl SelectArgs {
-    fn engine(&self) -> anyhow::Result<Engine> {
-        let sel = Selection {
-            profile: self.profile,
-            pss_minor: self.pss_version,
+    /// Loads the config (given, or found upward from `start`), merges it
+    /// under the command line, and builds the engine over the catalog plus
+    /// the config's custom rules.
+    fn resolve(&self, start: Option<&Path>) -> anyhow::Result<Resolved> {
+        let file = match (&self.config, self.no_config) {
+            (Some(f), _) => Some(f.clone()),
+            (None, true) => None,
+            (None, false) => {
+                let cwd = PathBuf::from(".");
+                let from = match start {
+                    Some(p) if p != Path::new("-") => p,
+                    _ => &cwd,
+                };
+                Config::find(from)
+            }
+        };
+        let mut sel = Selection {
+            profile: self.profile.unwrap_or(DEFAULT_PROFILE),
+            pss_minor: self.pss_version.unwrap_or(LATEST_PSS_MINOR),
             enable: self.enable.clone(),
             disable: self.disable.clone(),
             ..Selection::default()
         };
-        Ok(Engine::new(&kaegis_checks::CATALOG, &sel)?)
+        let mut catalog: Vec<&'static dyn Check> = kaegis_checks::CATALOG.clone();
+        if let Some(f) = &file {
+            let cfg = Config::load(f)?;
+            for (pos, rule) in &cfg.rules {
+                if let Some(c) = kaegis_checks::find(rule.meta().slug) {
+                    bail!(
+                        "{}:{pos}: rule id `{}` is already the slug of {} {}; pick another",
+                        f.display(),
+                        rule.meta().slug,
+                        c.meta().code,
+                        c.meta().slug
+                    );
+                }
+            }
+            cfg.apply(&mut sel, self.profile.is_some(), self.pss_version.is_some());
+            for (_, rule) in cfg.rules {
+                let rule: &'static CelRule = Box::leak(Box::new(rule));
+                catalog.push(rule);
+            }
+            Engine::new(&catalog, &sel).with_context(|| format!("in {}", f.display()))?;
+        }
+        Ok(Resolved {
+            engine: Engine::new(&catalog, &sel)?,
+            profile: sel.profile,
+            config: file,
+        })
     }
 }
 
@@ -152,17 +241,34 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => run_scan(args),
         Command::Checks(args) => run_checks(args),
         Command::Explain { check } => run_explain(&check),
+        Command::Rbac(RbacCommand::WhoCan {
+            verb,
+            resource,
+            paths,
+            namespace,
+            format,
+        }) => crate::rbac::who_can(
+            &verb,
+            &resource,
+            namespace.as_deref(),
+            &paths,
+            format == ListFormat::Json,
+        ),
     }
 }
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let engine = args.select.engine()?;
-    let report = scan::scan(
+    let resolved = args
+        .select
+        .resolve(args.paths.first().map(PathBuf::as_path))?;
+    let engine = resolved.engine;
+    let mut report = scan::scan(
         &engine,
         &args.paths,
         &args.exclude,
-        args.select.profile.as_str(),
+        resolved.profile.as_str(),
     );
+    report.config = resolved.config;
     let mut stderr = anstream::stderr();
     for d in &report.diagnostics {
         match d.level {
@@ -211,7 +317,8 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_checks(args: ChecksArgs) -> anyhow::Result<ExitCode> {
-    let engine = args.select.engine()?;
+    let resolved = args.select.resolve(None)?;
+    let engine = resolved.engine;
     let mut out = anstream::stdout().lock();
     match args.format {
         ListFormat::Json => {
@@ -233,6 +340,8 @@ fn run_checks(args: ChecksArgs) -> anyhow::Result<ExitCode> {
                             "since": format!("v1.{}", p.since),
                         })),
                         "references": m.references,
+                        "scope": m.scope,
+                        "doc": m.doc_markdown(),
                     })
                 })
                 .collect();
@@ -267,8 +376,8 @@ fn run_checks(args: ChecksArgs) -> anyhow::Result<ExitCode> {
                 out,
                 "\n{} checks (profile {}, Pod Security Standards v1.{})",
                 engine.checks().len(),
-                args.select.profile.as_str(),
-                args.select.pss_version
+                resolved.profile.as_str(),
+                engine.pss_minor()
             )?;
         }
     }

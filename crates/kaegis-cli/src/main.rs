@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod rbac;
 mod scan;
 
 use std::process::ExitCode;

@@ -34,6 +34,8 @@ pub struct Report {
     pub suppressed: usize,
     /// The profile name.
     pub profile: String,
+    /// The config file applied, if any.
+    pub config: Option<std::path::PathBuf>,
     /// The Pod Security Standards version (`1.<minor>`).
     pub pss_minor: u32,
 }

@@ -23,6 +23,18 @@ pub mod seccomp_restricted;
 pub mod selinux;
 pub mod sysctls;
 
+// Hardening beyond the Pod Security Standards (KG130–KG139).
+pub mod automount_service_account_token;
+pub mod container_runtime_socket;
+pub mod daemonset_host_access;
+pub mod default_service_account;
+pub mod host_path_writable;
+pub mod read_only_root_filesystem;
+pub mod run_as_group_root;
+pub mod sandbox_runtime_class;
+pub mod sensitive_host_path;
+pub mod share_process_namespace;
+
 use kaegis_core::{Check, Profile};
 
 pub use crate::refs::{mitre, nsa, pss};
@@ -48,17 +60,34 @@ pub static CHECKS: &[&dyn Check] = &[
     &seccomp_restricted::SeccompRestricted,
     &restricted_capabilities::RestrictedCapabilities,
     &proc_mount_restricted::ProcMountRestricted,
+    &read_only_root_filesystem::ReadOnlyRootFilesystem,
+    &run_as_group_root::RunAsGroupRoot,
+    &automount_service_account_token::AutomountServiceAccountToken,
+    &default_service_account::DefaultServiceAccount,
+    &daemonset_host_access::DaemonSetHostAccess,
+    &sandbox_runtime_class::SandboxRuntimeClass,
+    &host_path_writable::HostPathWritable,
+    &container_runtime_socket::ContainerRuntimeSocket,
+    &sensitive_host_path::SensitiveHostPath,
+    &share_process_namespace::ShareProcessNamespace,
 ];
 
 /// Profiles of a baseline control.
 pub const BASELINE: &[Profile] = &[
     Profile::PssBaseline,
     Profile::PssRestricted,
+    Profile::Cis,
     Profile::Production,
     Profile::Nsa,
 ];
 /// Profiles of a restricted control.
-pub const RESTRICTED: &[Profile] = &[Profile::PssRestricted, Profile::Nsa];
+/// (The CIS Kubernetes Benchmark's section 5.2 asks for the same controls.)
+pub const RESTRICTED: &[Profile] = &[
+    Profile::PssRestricted,
+    Profile::Cis,
+    Profile::Nsa,
+    Profile::Production,
+];
 
 /// True when a pod with this spec is exempt, at this version, from the
 /// restricted controls that do not apply to Windows (from v1.25).
