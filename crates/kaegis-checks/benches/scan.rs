@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use kaegis_core::{Engine, Selection};
+use kaegis_core::{Engine, Inventory, Selection};
 use kaegis_inputs::{Syntax, load};
 
 fn corpus() -> Vec<(PathBuf, Vec<u8>)> {
@@ -40,13 +40,26 @@ fn bench(c: &mut Criterion) {
             objects
         })
     });
+    // As `kaegis scan` runs it: object-scope checks as each file is parsed,
+    // the inventory built along the way, inventory-scope checks over the
+    // objects kept for them.
     g.bench_function("parse+check", |b| {
         b.iter(|| {
             let mut findings = 0;
+            let mut inventory = Inventory::default();
+            let mut kept = Vec::new();
             for (p, data) in &files {
                 for obj in load(Arc::from(p.as_path()), data, Syntax::for_path(p)).objects {
-                    findings += engine.run(&obj).len();
+                    findings += engine.run_object(&obj).findings.len();
+                    inventory.add(&obj);
+                    if engine.keeps(&obj) {
+                        kept.push(obj);
+                    }
                 }
+            }
+            let inventory = inventory.finish();
+            for obj in &kept {
+                findings += engine.run_inventory(obj, &inventory).findings.len();
             }
             findings
         })
@@ -60,8 +73,14 @@ fn bench(c: &mut Criterion) {
         .collect();
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements(objects.len() as u64));
+    let inventory = Inventory::build(&objects);
     g.bench_function("check-all-objects", |b| {
-        b.iter(|| objects.iter().map(|o| engine.run(o).len()).sum::<usize>())
+        b.iter(|| {
+            objects
+                .iter()
+                .map(|o| engine.run_all(o, &inventory).findings.len())
+                .sum::<usize>()
+        })
     });
     g.finish();
 }

@@ -110,6 +110,13 @@ fn every_check_is_documented() {
             m.slug
         );
         assert!(!m.references.is_empty(), "{}: no references", m.slug);
+        // The kinds an inventory-scope check reports on decide which objects
+        // a scan keeps in memory for the second pass: "any" would keep all.
+        assert!(
+            m.scope != kaegis_core::Scope::Inventory || !m.kinds.is_empty(),
+            "{}: an inventory-scope check must name the kinds it reports on",
+            m.slug
+        );
         assert_eq!(
             kaegis_checks::find(m.slug).map(|c| c.meta().code),
             Some(m.code)

@@ -23,48 +23,81 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     objects: usize,
     suppressed: usize,
-    /// Objects kept for the inventory-scope checks, with the file's text
-    /// (for snippets of their findings).
+    /// What the file's objects add to the inventory.
+    inventory: Inventory,
+    /// Objects kept for the inventory-scope checks.
     kept: Vec<Object>,
-    text: Option<Arc<str>>,
+    /// The file's text, for standard input only (files are read again for
+    /// the snippets of second-pass findings).
+    stdin_text: Option<Arc<str>>,
 }
 
 fn add_snippets(findings: &mut [Finding], text: &str) {
-    let lines: Vec<&str> = text.lines().collect();
+    // Only the lines findings point at, found with memchr: a file with a few
+    // findings may be a multi-megabyte bundle of CRDs.
+    let mut wanted: Vec<u32> = findings.iter().map(|f| f.location.pos.line).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut lines: Vec<(u32, &str)> = Vec::with_capacity(wanted.len());
+    let bytes = text.as_bytes();
+    let (mut line, mut start) = (1u32, 0usize);
+    let mut next = wanted.iter().copied().peekable();
+    let mut ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    while let Some(&want) = next.peek() {
+        let Some(end) = ends.next() else { break };
+        if line == want {
+            let l = &text[start..end];
+            lines.push((line, l.strip_suffix('\r').unwrap_or(l)));
+            next.next();
+        }
+        line += 1;
+        start = end + 1;
+        if start > bytes.len() {
+            break;
+        }
+    }
     for f in findings {
         f.snippet = lines
-            .get(f.location.pos.line.saturating_sub(1) as usize)
-            .map(|l| (*l).to_owned());
+            .binary_search_by_key(&f.location.pos.line, |(n, _)| *n)
+            .ok()
+            .map(|i| lines[i].1.to_owned());
     }
 }
 
 /// Parses one file's bytes and runs the object-scope checks.
 fn check_bytes(engine: &Engine, path: Arc<Path>, bytes: &[u8], syntax: Syntax) -> FileResult {
+    let stdin = &*path == Path::new(STDIN);
     let loaded = load(path, bytes, syntax);
     let mut res = FileResult {
         diagnostics: loaded.diagnostics,
         objects: loaded.objects.len(),
         ..FileResult::default()
     };
-    let keep = engine.needs_inventory();
+    let inventory = engine.needs_inventory();
     for obj in loaded.objects {
         let outcome = engine.run_object(&obj);
         res.findings.extend(outcome.findings);
         res.suppressed += outcome.suppressed;
-        if keep && obj.id.kind != "CustomResourceDefinition" {
-            res.kept.push(obj);
+        if inventory {
+            res.inventory.add(&obj);
+            if engine.keeps(&obj) {
+                res.kept.push(obj);
+            }
         }
     }
-    if (!res.findings.is_empty() || !res.kept.is_empty())
+    if (!res.findings.is_empty() || (stdin && !res.kept.is_empty()))
         && let Ok(text) = kaegis_inputs::load::decode(bytes)
     {
         add_snippets(&mut res.findings, text);
-        if !res.kept.is_empty() {
-            res.text = Some(Arc::from(text));
+        if stdin && !res.kept.is_empty() {
+            res.stdin_text = Some(Arc::from(text));
         }
     }
     res
 }
+
+/// The name standard input goes by in reports.
+const STDIN: &str = "<stdin>";
 
 fn read_file(engine: &Engine, path: &Path) -> FileResult {
     let arc: Arc<Path> = Arc::from(path);
@@ -91,7 +124,7 @@ pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &s
             Input::File(p) => read_file(engine, p),
             Input::Stdin => {
                 let mut bytes = Vec::new();
-                let path: Arc<Path> = Arc::from(Path::new("<stdin>"));
+                let path: Arc<Path> = Arc::from(Path::new(STDIN));
                 match std::io::stdin().lock().read_to_end(&mut bytes) {
                     Ok(_) => {
                         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
@@ -124,20 +157,22 @@ pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &s
         ..Report::default()
     };
     let mut kept = Vec::new();
+    let mut inventory = Inventory::default();
     for r in results {
         report.findings.extend(r.findings);
         report.diagnostics.extend(r.diagnostics);
         report.objects += r.objects;
         report.suppressed += r.suppressed;
-        if let Some(text) = r.text {
-            kept.push((text, r.kept));
+        inventory.merge(r.inventory);
+        if !r.kept.is_empty() {
+            kept.push((r.stdin_text, r.kept));
         }
     }
     if engine.needs_inventory() {
-        let inventory = Inventory::build(kept.iter().flat_map(|(_, objs)| objs));
+        let inventory = inventory.finish();
         let second: Vec<(Vec<Finding>, usize)> = kept
             .par_iter()
-            .map(|(text, objs)| {
+            .map(|(stdin_text, objs)| {
                 let mut findings = Vec::new();
                 let mut suppressed = 0;
                 for obj in objs {
@@ -145,7 +180,19 @@ pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &s
                     findings.extend(outcome.findings);
                     suppressed += outcome.suppressed;
                 }
-                add_snippets(&mut findings, text);
+                if !findings.is_empty() {
+                    match (stdin_text, objs[0].origin.path()) {
+                        (Some(text), _) => add_snippets(&mut findings, text),
+                        (None, Some(path)) => {
+                            if let Ok(bytes) = std::fs::read(path)
+                                && let Ok(text) = kaegis_inputs::load::decode(&bytes)
+                            {
+                                add_snippets(&mut findings, text);
+                            }
+                        }
+                        (None, None) => {}
+                    }
+                }
                 (findings, suppressed)
             })
             .collect();
@@ -153,7 +200,45 @@ pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &s
             report.findings.extend(findings);
             report.suppressed += suppressed;
         }
+        // The kept trees are many small allocations; the process ends right
+        // after the report, so leave them to the operating system instead of
+        // spending a tenth of the scan freeing them one by one.
+        std::mem::forget(kept);
     }
     report.sort();
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kaegis_core::{Location, ObjectId, Pos};
+
+    fn finding(line: u32) -> Finding {
+        Finding {
+            check: kaegis_checks::CATALOG[0].meta(),
+            severity: kaegis_core::Severity::High,
+            object: ObjectId::default(),
+            path: kaegis_core::JsonPath::root(),
+            location: Location {
+                file: None,
+                document: 0,
+                pos: Pos::new(line, 1),
+            },
+            message: String::new(),
+            snippet: None,
+        }
+    }
+
+    #[test]
+    fn snippets_are_the_lines_findings_point_at() {
+        let text = "a: 1\r\nb: 2\n\nlast";
+        let mut fs = vec![finding(4), finding(2), finding(2), finding(9), finding(1)];
+        add_snippets(&mut fs, text);
+        let got: Vec<Option<&str>> = fs.iter().map(|f| f.snippet.as_deref()).collect();
+        assert_eq!(
+            got,
+            [Some("last"), Some("b: 2"), Some("b: 2"), None, Some("a: 1")]
+        );
+    }
 }

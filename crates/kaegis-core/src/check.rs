@@ -170,7 +170,26 @@ pub struct CheckMeta {
     pub doc: &'static str,
     /// What it reads besides its object.
     pub scope: Scope,
+    /// The kinds it reports on; empty: any. For inventory-scope checks this
+    /// decides which objects a scan keeps for the second pass.
+    pub kinds: &'static [&'static str],
 }
+
+/// The kinds that carry a pod template (see [`crate::PodSpecView`]).
+pub const WORKLOAD_KINDS: &[&str] = &[
+    "Pod",
+    "PodTemplate",
+    "ReplicationController",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+];
+
+/// The RBAC kinds.
+pub const RBAC_KINDS: &[&str] = &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
 
 impl CheckMeta {
     /// Defaults for the optional fields of a declaration (`pss: None`,
@@ -186,6 +205,7 @@ impl CheckMeta {
         pss: None,
         doc: "",
         scope: Scope::Object,
+        kinds: &[],
     };
 }
 

@@ -227,6 +227,16 @@ impl Engine {
             .any(|c| c.meta().scope == Scope::Inventory)
     }
 
+    /// True when some selected inventory-scope check may report on `obj`:
+    /// the objects a scan keeps for its second pass.
+    pub fn keeps(&self, obj: &Object) -> bool {
+        self.checks.iter().any(|c| {
+            let m = c.meta();
+            m.scope == Scope::Inventory
+                && (m.kinds.is_empty() || m.kinds.contains(&obj.id.kind.as_str()))
+        })
+    }
+
     /// The severity a check's findings get, after overrides.
     pub fn severity_of(&self, check: &dyn Check) -> Severity {
         let m = check.meta();

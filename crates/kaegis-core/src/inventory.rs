@@ -143,11 +143,35 @@ impl Inventory {
         for obj in objects {
             inv.add(obj);
         }
-        inv.rbac = std::mem::take(&mut inv.rbac).with_builtins();
-        inv
+        inv.finish()
     }
 
-    fn add(&mut self, obj: &Object) {
+    /// Adds the other inventory's objects (for inventories built per file,
+    /// in parallel, before [`Inventory::finish`]).
+    pub fn merge(&mut self, other: Inventory) {
+        self.complete |= other.complete;
+        self.namespaces.extend(other.namespaces);
+        self.kinds.extend(other.kinds);
+        self.network_policies.extend(other.network_policies);
+        self.disruption_budgets.extend(other.disruption_budgets);
+        self.autoscalers.extend(other.autoscalers);
+        self.service_accounts.extend(other.service_accounts);
+        for (ns, n) in other.workloads {
+            *self.workloads.entry(ns).or_default() += n;
+        }
+        self.rbac.roles.extend(other.rbac.roles);
+        self.rbac.bindings.extend(other.rbac.bindings);
+    }
+
+    /// Completes an inventory built with [`Inventory::add`]: adds
+    /// Kubernetes' default roles.
+    pub fn finish(mut self) -> Self {
+        self.rbac = std::mem::take(&mut self.rbac).with_builtins();
+        self
+    }
+
+    /// Adds one object.
+    pub fn add(&mut self, obj: &Object) {
         let ns = namespace_key(obj).to_owned();
         self.kinds.insert((ns.clone(), obj.id.kind.clone()));
         match (obj.id.kind.as_str(), obj.group()) {

@@ -140,6 +140,14 @@ impl CelRule {
             pss: None,
             doc: leak(spec.doc),
             scope: Scope::Inventory,
+            kinds: Box::leak(
+                spec.matching
+                    .kinds
+                    .iter()
+                    .map(|k| leak(k.rsplit('/').next().unwrap_or(k).to_owned()))
+                    .collect::<Vec<&'static str>>()
+                    .into_boxed_slice(),
+            ),
         }));
         Self {
             meta,

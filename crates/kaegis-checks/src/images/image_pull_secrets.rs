@@ -67,6 +67,7 @@ declare_check! {
             k8s("Add imagePullSecrets to a ServiceAccount", "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#add-imagepullsecrets-to-a-service-account"),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
     }
 }
 

@@ -52,6 +52,7 @@ declare_check! {
             k8s("Limit Ranges", "https://kubernetes.io/docs/concepts/policy/limit-range/"),
         ],
         scope: Scope::Inventory,
+        kinds: &["Namespace"],
     }
 }
 

@@ -52,6 +52,7 @@ declare_check! {
             k8s("Resource Quotas", "https://kubernetes.io/docs/concepts/policy/resource-quotas/"),
         ],
         scope: Scope::Inventory,
+        kinds: &["Namespace"],
     }
 }
 

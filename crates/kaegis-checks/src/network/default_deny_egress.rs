@@ -71,6 +71,7 @@ declare_check! {
             k8s("Default deny all egress traffic", NETWORK_POLICIES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: &["Namespace"],
     }
 }
 

@@ -69,6 +69,7 @@ declare_check! {
             k8s("Default deny all ingress traffic", NETWORK_POLICIES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: &["Namespace"],
     }
 }
 

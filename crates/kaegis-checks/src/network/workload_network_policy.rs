@@ -75,6 +75,7 @@ declare_check! {
             k8s("Isolated and non-isolated pods", NETWORK_POLICIES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
     }
 }
 

@@ -62,6 +62,7 @@ declare_check! {
             k8s("Opt out of API credential automounting", "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting"),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
     }
 }
 

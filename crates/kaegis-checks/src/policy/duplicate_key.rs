@@ -45,52 +45,72 @@ declare_check! {
     }
 }
 
-fn walk(node: &Node, path: &JsonPath, out: &mut Vec<Violation>) {
+/// A step from the object root, kept on a stack while walking so that a
+/// path is only built for a finding.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn path_of(steps: &[Step<'_>]) -> JsonPath {
+    steps.iter().fold(JsonPath::root(), |p, s| match s {
+        Step::Key(k) => p.key(k),
+        Step::Index(i) => p.index(*i),
+    })
+}
+
+fn report(entries: &[kaegis_core::Entry], steps: &[Step<'_>], out: &mut Vec<Violation>) {
+    let mut dup: Vec<&str> = Vec::new();
+    let mut seen = HashSet::with_capacity(entries.len());
+    for e in entries {
+        if !seen.insert(&*e.key) && !dup.contains(&&*e.key) {
+            dup.push(&e.key);
+        }
+    }
+    let path = path_of(steps);
+    for key in dup {
+        let count = entries.iter().filter(|e| &*e.key == key).count();
+        let message = if path.is_root() {
+            format!("key `{key}` appears {count} times in the object; only the last counts")
+        } else {
+            format!("key `{key}` appears {count} times in `{path}`; only the last counts")
+        };
+        out.push(Violation::new(path.key(key), message));
+    }
+}
+
+fn has_duplicates(entries: &[kaegis_core::Entry]) -> bool {
+    if entries.len() > 16 {
+        let mut seen = HashSet::with_capacity(entries.len());
+        return !entries.iter().all(|e| seen.insert(&*e.key));
+    }
+    entries
+        .iter()
+        .enumerate()
+        .any(|(i, e)| entries[i + 1..].iter().any(|x| x.key == e.key))
+}
+
+fn walk<'a>(node: &'a Node, steps: &mut Vec<Step<'a>>, out: &mut Vec<Violation>) {
     match &node.value {
         Value::Map(entries) => {
-            if entries.len() > 1 {
-                let mut dup: Vec<&str> = Vec::new();
-                if entries.len() <= 16 {
-                    for (i, e) in entries.iter().enumerate() {
-                        if entries[i + 1..].iter().any(|x| x.key == e.key)
-                            && !dup.contains(&&*e.key)
-                        {
-                            dup.push(&e.key);
-                        }
-                    }
-                } else {
-                    let mut seen = HashSet::with_capacity(entries.len());
-                    for e in entries {
-                        if !seen.insert(&*e.key) && !dup.contains(&&*e.key) {
-                            dup.push(&e.key);
-                        }
-                    }
-                }
-                for key in dup {
-                    let count = entries.iter().filter(|e| &*e.key == key).count();
-                    let at = path.key(key);
-                    let message = if path.is_root() {
-                        format!(
-                            "key `{key}` appears {count} times in the object; only the last counts"
-                        )
-                    } else {
-                        format!(
-                            "key `{key}` appears {count} times in `{path}`; only the last counts"
-                        )
-                    };
-                    out.push(Violation::new(at, message));
-                }
+            if entries.len() > 1 && has_duplicates(entries) {
+                report(entries, steps, out);
             }
             for e in entries {
                 if matches!(e.value.value, Value::Map(_) | Value::Seq(_)) {
-                    walk(&e.value, &path.key(&e.key), out);
+                    steps.push(Step::Key(&e.key));
+                    walk(&e.value, steps, out);
+                    steps.pop();
                 }
             }
         }
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 if matches!(item.value, Value::Map(_) | Value::Seq(_)) {
-                    walk(item, &path.index(i), out);
+                    steps.push(Step::Index(i));
+                    walk(item, steps, out);
+                    steps.pop();
                 }
             }
         }
@@ -100,6 +120,6 @@ fn walk(node: &Node, path: &JsonPath, out: &mut Vec<Violation>) {
 
 impl DuplicateKey {
     fn evaluate(&self, obj: &Object, _ctx: &Context, out: &mut Vec<Violation>) {
-        walk(&obj.root, &JsonPath::root(), out);
+        walk(&obj.root, &mut Vec::with_capacity(16), out);
     }
 }

@@ -79,6 +79,7 @@ declare_check! {
             k8s("RBAC good practices: CSRs and certificate issuing", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

@@ -52,6 +52,7 @@ declare_check! {
             k8s("RBAC: RoleBinding and ClusterRoleBinding", RBAC_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

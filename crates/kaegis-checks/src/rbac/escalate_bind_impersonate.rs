@@ -60,6 +60,7 @@ declare_check! {
             k8s("RBAC good practices: escalate, bind and impersonate verbs", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

@@ -61,6 +61,7 @@ declare_check! {
             k8s("RBAC good practices: nodes/proxy", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

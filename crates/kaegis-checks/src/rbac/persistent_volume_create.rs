@@ -50,6 +50,7 @@ declare_check! {
             k8s("RBAC good practices: persistent volume creation", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

@@ -65,6 +65,7 @@ declare_check! {
             k8s("RBAC good practices: workload creation", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

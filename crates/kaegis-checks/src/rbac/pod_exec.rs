@@ -57,6 +57,7 @@ declare_check! {
             k8s("RBAC good practices: workload creation and exec", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

@@ -61,6 +61,7 @@ declare_check! {
             k8s("RBAC: default roles and role bindings", RBAC_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

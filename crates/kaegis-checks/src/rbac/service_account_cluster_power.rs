@@ -77,6 +77,7 @@ declare_check! {
             k8s("RBAC good practices: least privilege", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

@@ -51,6 +51,7 @@ declare_check! {
             k8s("RBAC good practices: token request", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

@@ -59,6 +59,7 @@ declare_check! {
             k8s("RBAC good practices: control admission webhooks", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

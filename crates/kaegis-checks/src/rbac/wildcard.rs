@@ -53,6 +53,7 @@ declare_check! {
             k8s("RBAC good practices: minimize wildcard permissions", RBAC_GOOD_PRACTICES_URL),
         ],
         scope: Scope::Inventory,
+        kinds: kaegis_core::check::RBAC_KINDS,
     }
 }
 

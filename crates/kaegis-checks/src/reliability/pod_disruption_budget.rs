@@ -52,6 +52,7 @@ declare_check! {
             "https://kubernetes.io/docs/tasks/run-application/configure-pdb/",
         )],
         scope: Scope::Inventory,
+        kinds: &["Deployment", "StatefulSet"],
     }
 }
 

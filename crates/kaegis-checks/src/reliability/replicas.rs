@@ -67,6 +67,7 @@ declare_check! {
             "https://kubernetes.io/docs/tutorials/kubernetes-basics/scale/scale-intro/",
         )],
         scope: Scope::Inventory,
+        kinds: &["Deployment", "StatefulSet"],
     }
 }
 

@@ -719,6 +719,12 @@ const FORMATS: &[Format] = &[
 /// real-looking password (`postgres://app:…@db`). Matches that are
 /// placeholders (`AKIAIOSFODNN7EXAMPLE`, `xoxb-your-token`) do not count.
 pub fn find_token(text: &str, min_entropy: f64) -> Option<Token<'_>> {
+    // Every format needs at least 16 bytes (the shortest bodies, and a URL
+    // whose password reaches the entropy floor): most manifest strings are
+    // shorter, and skip the searches below.
+    if text.len() < 16 {
+        return None;
+    }
     let b = text.as_bytes();
     let alnum = |c: u8| c.is_ascii_alphanumeric();
     for f in FORMATS {
