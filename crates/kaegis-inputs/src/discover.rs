@@ -101,9 +101,131 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Input>, Vec<Diag
             }
         }
         found.sort();
-        inputs.extend(found.into_iter().map(Input::File));
+        let patches = kustomize_patches(&found);
+        for f in found {
+            match patches.iter().find(|(p, _)| *p == f) {
+                Some((_, kustomization)) => diags.push(Diagnostic {
+                    level: DiagnosticLevel::Note,
+                    file: Arc::from(f.as_path()),
+                    pos: None,
+                    message: format!(
+                        "skipped: a patch listed in {}, not a whole object: `kustomize build` applies it",
+                        kustomization.display()
+                    ),
+                }),
+                None => inputs.push(Input::File(f)),
+            }
+        }
     }
     (inputs, diags)
+}
+
+/// The names Kustomize looks for in a directory.
+pub const KUSTOMIZATION_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// The patch files that the kustomization files among `found` list
+/// (`patchesStrategicMerge`, `patches[].path`, `patchesJson6902[].path`),
+/// with the kustomization that lists each. Patches are partial objects: a
+/// scan reads what they patch, not them.
+fn kustomize_patches(found: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    for k in found.iter().filter(|f| {
+        f.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| KUSTOMIZATION_NAMES.contains(&n))
+    }) {
+        let Ok(text) = std::fs::read_to_string(k) else {
+            continue;
+        };
+        let Some(dir) = k.parent() else { continue };
+        let stream = crate::yaml::parse_yaml(&text);
+        let Some((_, root)) = stream.documents.first() else {
+            continue;
+        };
+        let mut listed: Vec<&str> = Vec::new();
+        if let Some(list) = root.get("patchesStrategicMerge") {
+            // Entries may also be inline patches (multi-line strings).
+            listed.extend(
+                list.items()
+                    .iter()
+                    .filter_map(kaegis_core::Node::as_str)
+                    .filter(|s| !s.contains('\n')),
+            );
+        }
+        for key in ["patches", "patchesJson6902"] {
+            if let Some(list) = root.get(key) {
+                listed.extend(
+                    list.items()
+                        .iter()
+                        .filter_map(|p| p.get("path").and_then(kaegis_core::Node::as_str)),
+                );
+            }
+        }
+        for rel in listed {
+            let target = normalize(&dir.join(rel));
+            if let Some(f) = found.iter().find(|f| normalize(f) == target) {
+                out.push((f.clone(), k.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Removes `.` and resolves `..` lexically (the files need not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod kustomize_tests {
+    use super::*;
+
+    #[test]
+    fn patches_listed_by_a_kustomization_are_skipped_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("overlay");
+        std::fs::create_dir_all(base.join("patches")).unwrap();
+        std::fs::write(
+            base.join("kustomization.yaml"),
+            "resources: [deploy.yaml]\npatchesStrategicMerge:\n- patches/replicas.yaml\npatches:\n- path: ./patches/image.yaml\n  target: {kind: Deployment}\n",
+        )
+        .unwrap();
+        for f in ["deploy.yaml", "patches/replicas.yaml", "patches/image.yaml"] {
+            std::fs::write(
+                base.join(f),
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n",
+            )
+            .unwrap();
+        }
+        let (inputs, diags) = discover(&[dir.path().to_path_buf()], &[]);
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|i| match i {
+                Input::File(p) => p.strip_prefix(dir.path()).unwrap().display().to_string(),
+                Input::Stdin => "-".into(),
+            })
+            .collect();
+        assert_eq!(names, ["overlay/deploy.yaml", "overlay/kustomization.yaml"]);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(
+            diags
+                .iter()
+                .all(|d| d.level == DiagnosticLevel::Note && d.message.contains("kustomize build"))
+        );
+    }
 }
 
 #[cfg(test)]

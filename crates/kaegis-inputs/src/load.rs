@@ -143,6 +143,16 @@ fn load_with(path: Arc<Path>, bytes: &[u8], syntax: Syntax, skim_crds: bool) -> 
     }
     let mut not_objects = Vec::new();
     for (doc, root) in documents {
+        if is_patch(&root) {
+            lf.diagnostics.push(diag(
+                DiagnosticLevel::Note,
+                Some(root.pos),
+                format!(
+                    "skipped document {doc}: a strategic-merge patch (`$patch`), not a whole object: `kustomize build` applies it"
+                ),
+            ));
+            continue;
+        }
         collect_objects(&path, doc, root, &mut lf.objects, &mut not_objects);
     }
     if let Some(e) = error {
@@ -172,6 +182,13 @@ fn load_with(path: Arc<Path>, bytes: &[u8], syntax: Syntax, skim_crds: bool) -> 
         }
     }
     lf
+}
+
+/// True for a strategic-merge patch document: `$patch` (`delete`,
+/// `replace`) at its root. Kustomize applies such documents to objects
+/// defined elsewhere; they are not objects themselves.
+fn is_patch(root: &Node) -> bool {
+    root.get("$patch").is_some()
 }
 
 /// Turns one document into objects, unpacking `kind: List` and `*List`.
@@ -235,6 +252,19 @@ mod tests {
     fn load_str(name: &str, text: &str) -> LoadedFile {
         let p: Arc<Path> = Arc::from(Path::new(name));
         load(p.clone(), text.as_bytes(), Syntax::for_path(&p))
+    }
+
+    #[test]
+    fn strategic_merge_patches_are_not_objects() {
+        let f = load_str(
+            "p.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: kubeflow}\n$patch: delete\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept}\n",
+        );
+        assert_eq!(f.objects.len(), 1);
+        assert_eq!(f.objects[0].id.name, "kept");
+        assert_eq!(f.diagnostics.len(), 1);
+        assert_eq!(f.diagnostics[0].level, DiagnosticLevel::Note);
+        assert!(f.diagnostics[0].message.contains("$patch"));
     }
 
     #[test]
