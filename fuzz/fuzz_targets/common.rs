@@ -1,17 +1,18 @@
-//! Shared body of the `*_to_objects` fuzz targets: bytes → objects → checks →
+//! Shared body of the `*_to_objects` fuzz targets: bytes → objects → every
+//! check of every area, with the file's objects as the inventory →
 //! finding positions, plus the `JsonPath` Display/parse round trip, plus (for
 //! YAML) the equivalence of CRD-body skimming with the full parse.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use kaegis_core::{Engine, JsonPath, Selection};
+use kaegis_core::{Engine, Inventory, JsonPath, Selection};
 use kaegis_inputs::Syntax;
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        Engine::new(kaegis_checks::CATALOG, &Selection::default())
+        Engine::new(&kaegis_checks::CATALOG, &Selection::default())
             .expect("the default selection is valid")
     })
 }
@@ -21,8 +22,11 @@ fn engine() -> &'static Engine {
 pub fn run(name: &str, data: &[u8], syntax: Syntax) {
     let engine = engine();
     let file = kaegis_inputs::load(Arc::from(Path::new(name)), data, syntax);
+    // The file is one scan: its objects are the inventory the cross-object
+    // checks read.
+    let inventory = Inventory::build(&file.objects);
     for obj in &file.objects {
-        for finding in engine.run(obj) {
+        for finding in engine.run_all(obj, &inventory).findings {
             let _ = obj.locate(&finding.path);
             let text = finding.path.to_string();
             let parsed = JsonPath::parse(&text);

@@ -9,7 +9,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kaegis_core::check::LATEST_PSS_MINOR;
 use kaegis_core::{Check, Engine, Profile, Selection, Severity};
 use kaegis_policy::Config;
-use kaegis_policy::rules::CelRule;
 
 use crate::scan;
 
@@ -209,11 +208,20 @@ impl SelectArgs {
         if let Some(f) = &file {
             let cfg = Config::load(f)?;
             for (pos, rule) in &cfg.rules {
-                if let Some(c) = kaegis_checks::find(rule.meta().slug) {
+                if let Some(c) = kaegis_checks::find(&rule.code) {
+                    bail!(
+                        "{}:{pos}: rule code `{}` is already the code of {} {}; pick another",
+                        f.display(),
+                        rule.code,
+                        c.meta().code,
+                        c.meta().slug
+                    );
+                }
+                if let Some(c) = kaegis_checks::find(&rule.slug) {
                     bail!(
                         "{}:{pos}: rule id `{}` is already the slug of {} {}; pick another",
                         f.display(),
-                        rule.meta().slug,
+                        rule.slug,
                         c.meta().code,
                         c.meta().slug
                     );
@@ -221,8 +229,7 @@ impl SelectArgs {
             }
             cfg.apply(&mut sel, self.profile.is_some(), self.pss_version.is_some());
             for (_, rule) in cfg.rules {
-                let rule: &'static CelRule = Box::leak(Box::new(rule));
-                catalog.push(rule);
+                catalog.push(rule.into_check());
             }
             Engine::new(&catalog, &sel).with_context(|| format!("in {}", f.display()))?;
         }

@@ -112,6 +112,8 @@ pub fn who_can(
     } else {
         format!("{res}.{group}")
     };
+    let masters =
+        "members of the group system:masters may do everything: RBAC does not apply to them";
     if grants.is_empty() {
         writeln!(
             out,
@@ -119,6 +121,7 @@ pub fn who_can(
             inventory.rbac.roles.iter().filter(|r| !r.builtin).count(),
             inventory.rbac.bindings.len()
         )?;
+        writeln!(out, "({masters})")?;
         return Ok(ExitCode::SUCCESS);
     }
     let bold = anstyle::Style::new().bold();
@@ -142,6 +145,7 @@ pub fn who_can(
             g.binding,
         )?;
     }
+    writeln!(out, "({masters})")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::rules::{CelRule, RuleMatch, RuleSpec, compile};
+use crate::rules::{RuleMatch, RuleSpec, compile};
 use kaegis_core::{
     Exemption, LabelSelector, Node, Pos, Profile, Selection, Settings, Severity, Value,
 };
@@ -45,7 +45,7 @@ pub struct Config {
     /// `exemptions`.
     pub exemptions: Vec<Exemption>,
     /// `rules`: custom CEL rules, with the position of each declaration.
-    pub rules: Vec<(Pos, CelRule)>,
+    pub rules: Vec<(Pos, RuleSpec)>,
 }
 
 struct Reader<'a> {
@@ -245,10 +245,7 @@ impl Config {
                     }
                     for (i, item) in v.items().iter().enumerate() {
                         let rule = parse_rule(&r, item, i + 1)?;
-                        if cfg.rules.iter().any(|(_, x)| {
-                            use kaegis_core::Check;
-                            x.meta().slug == rule.meta().slug
-                        }) {
+                        if cfg.rules.iter().any(|(_, x)| x.slug == rule.slug) {
                             return Err(r.err(item.pos, "two rules have the same id"));
                         }
                         cfg.rules.push((item.pos, rule));
@@ -260,10 +257,7 @@ impl Config {
         cfg.settings.custom_rules = cfg
             .rules
             .iter()
-            .map(|(_, rule)| {
-                use kaegis_core::Check;
-                rule.meta().slug.to_owned()
-            })
+            .map(|(_, rule)| rule.slug.clone())
             .collect();
         Ok(cfg)
     }
@@ -367,7 +361,7 @@ fn parse_expression(
     })
 }
 
-fn parse_rule(r: &Reader<'_>, node: &Node, index: usize) -> Result<CelRule, ConfigError> {
+fn parse_rule(r: &Reader<'_>, node: &Node, index: usize) -> Result<RuleSpec, ConfigError> {
     let keys = [
         "id",
         "code",
@@ -471,7 +465,7 @@ fn parse_rule(r: &Reader<'_>, node: &Node, index: usize) -> Result<CelRule, Conf
         },
         expression_text.trim()
     );
-    Ok(CelRule::new(RuleSpec {
+    Ok(RuleSpec {
         slug,
         code,
         severity,
@@ -482,7 +476,7 @@ fn parse_rule(r: &Reader<'_>, node: &Node, index: usize) -> Result<CelRule, Conf
         message_expression,
         matching,
         params: get("params").cloned(),
-    }))
+    })
 }
 
 fn parse_exemption(r: &Reader<'_>, node: &Node) -> Result<Exemption, ConfigError> {
@@ -614,7 +608,7 @@ mod tests {
         let rules: Vec<&'static dyn Check> = cfg
             .rules
             .into_iter()
-            .map(|(_, r)| &*Box::leak(Box::new(r)) as &'static dyn Check)
+            .map(|(_, r)| r.into_check() as &'static dyn Check)
             .collect();
         let engine = Engine::new(&rules, &Selection::default()).unwrap();
         let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: web, labels: {env: dev}}\n---\n\

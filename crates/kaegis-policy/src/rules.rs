@@ -97,7 +97,8 @@ pub fn compile(source: &str) -> Result<cel::Program, CompileError> {
     })
 }
 
-/// Everything a rule declaration says, before compilation.
+/// Everything a rule declaration says, compiled, before it becomes a check
+/// (which gives it process-long metadata: see [`RuleSpec::into_check`]).
 pub struct RuleSpec {
     /// Slug.
     pub slug: String,
@@ -121,14 +122,32 @@ pub struct RuleSpec {
     pub params: Option<Node>,
 }
 
+impl std::fmt::Debug for RuleSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSpec")
+            .field("slug", &self.slug)
+            .field("code", &self.code)
+            .finish()
+    }
+}
+
+impl RuleSpec {
+    /// Turns the rule into a check registered for the rest of the process
+    /// (its metadata is leaked on purpose: rules are loaded once, at start,
+    /// and checks' metadata is `'static`).
+    pub fn into_check(self) -> &'static CelRule {
+        Box::leak(Box::new(CelRule::new(self)))
+    }
+}
+
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
 impl CelRule {
-    /// Builds a rule. Its metadata lives for the rest of the process (rules
-    /// are loaded once, at start).
-    pub fn new(spec: RuleSpec) -> Self {
+    /// Builds a rule. Its metadata lives for the rest of the process: use
+    /// [`RuleSpec::into_check`].
+    fn new(spec: RuleSpec) -> Self {
         let meta: &'static CheckMeta = Box::leak(Box::new(CheckMeta {
             code: leak(spec.code),
             slug: leak(spec.slug),

@@ -24,6 +24,7 @@ struct JsonReport<'a> {
     tool: Tool,
     profile: &'a str,
     pss_version: String,
+    config: Option<String>,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
     diagnostics: Vec<JsonDiagnostic<'a>>,
@@ -141,6 +142,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         },
         profile: &report.profile,
         pss_version: format!("v1.{}", report.pss_minor),
+        config: report.config.as_ref().map(|p| p.display().to_string()),
         summary: Summary {
             files: report.files,
             objects: report.objects,
