@@ -207,7 +207,21 @@ impl<'a> PodSpecView<'a> {
     }
 }
 
-impl PodSpecView<'_> {
+impl<'a> PodSpecView<'a> {
+    /// The ServiceAccount the pod runs as: `serviceAccountName`, else the
+    /// deprecated `serviceAccount`, else `default`.
+    pub fn service_account_name(&self) -> &'a str {
+        let named = |k: &str| {
+            self.spec
+                .get(k)
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        named("serviceAccountName")
+            .or_else(|| named("serviceAccount"))
+            .unwrap_or("default")
+    }
+
     /// The pod template's labels (a Pod's own labels).
     pub fn labels(&self) -> crate::selector::Labels {
         crate::selector::Labels::of_metadata(self.metadata)

@@ -269,15 +269,21 @@ fn is_json_number(w: &str) -> bool {
     i == b.len()
 }
 
+impl<'a> Cursor<'a> {
+    fn start(text: &'a str) -> Self {
+        Cursor {
+            s: text.as_bytes(),
+            text,
+            i: 0,
+            line: 1,
+            col: 1,
+        }
+    }
+}
+
 /// Parses one JSON document (a value followed only by whitespace).
 pub fn parse_json(text: &str) -> Result<Node, ParseError> {
-    let mut c = Cursor {
-        s: text.as_bytes(),
-        text,
-        i: 0,
-        line: 1,
-        col: 1,
-    };
+    let mut c = Cursor::start(text);
     let node = c.value(0)?;
     c.ws();
     if c.i != c.s.len() {
@@ -290,13 +296,7 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
 /// JSON lines (one value per line, as ABAC policy files and log-shaped
 /// dumps are written). Values before an error are returned with it.
 pub fn parse_json_stream(text: &str) -> (Vec<(u32, Node)>, Option<ParseError>) {
-    let mut c = Cursor {
-        s: text.as_bytes(),
-        text,
-        i: 0,
-        line: 1,
-        col: 1,
-    };
+    let mut c = Cursor::start(text);
     let mut docs = Vec::new();
     loop {
         c.ws();

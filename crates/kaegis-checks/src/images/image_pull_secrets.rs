@@ -1,6 +1,6 @@
 //! KG205: Images from private registries need pull credentials.
 use kaegis_core::{
-    Area, Context, Node, Object, PodSpecView, Scope, Settings, Severity, Violation, namespace_key,
+    Area, Context, Object, PodSpecView, Scope, Settings, Severity, Violation, namespace_key,
 };
 
 use super::{ImageRef, container_images};
@@ -152,14 +152,7 @@ impl ImagePullSecrets {
         if private.peek().is_none() {
             return;
         }
-        let named = |k: &str| {
-            pod.field(k)
-                .and_then(Node::as_str)
-                .filter(|s| !s.is_empty())
-        };
-        let account = named("serviceAccountName")
-            .or_else(|| named("serviceAccount"))
-            .unwrap_or("default");
+        let account = pod.service_account_name();
         let key = (namespace_key(obj).to_owned(), account.to_owned());
         let Some(sa) = inventory.service_accounts.get(&key) else {
             return;

@@ -1,7 +1,7 @@
 //! KG501: Namespaces must isolate their pods' ingress by default.
-use kaegis_core::{Area, Context, JsonPath, Object, Scope, Severity, Violation};
+use kaegis_core::{Area, Context, Object, Scope, Severity, Violation};
 
-use super::{NETWORK_POLICIES_URL, SYSTEM_NAMESPACES, cis, k8s, mitre, nsa};
+use super::{NETWORK_POLICIES_URL, cis, k8s, missing_default_deny, mitre, nsa};
 use crate::macros::declare_check;
 use crate::refs::CIS_HARDENING;
 
@@ -75,30 +75,12 @@ declare_check! {
 
 impl DefaultDenyIngress {
     fn evaluate(&self, obj: &Object, ctx: &Context, out: &mut Vec<Violation>) {
-        if obj.id.kind != "Namespace" || !obj.group().is_empty() {
-            return;
-        }
-        let Some(inventory) = ctx.inventory else {
-            return;
-        };
-        let ns = obj.id.name.as_str();
-        if ns.is_empty() || SYSTEM_NAMESPACES.contains(&ns) {
-            return;
-        }
-        let workloads = inventory.workloads.get(ns).copied().unwrap_or(0);
-        if workloads == 0 {
-            return;
-        }
-        let isolated = inventory
-            .policies_in(ns)
-            .any(|p| p.pod_selector.is_empty() && p.ingress);
-        if !isolated {
-            out.push(Violation::new(
-                JsonPath::root().keys(&["metadata", "name"]),
-                format!(
-                    "namespace \"{ns}\" runs {workloads} workload(s) but no NetworkPolicy selects all of its pods for ingress: every pod accepts traffic from anywhere"
-                ),
-            ));
-        }
+        out.extend(missing_default_deny(
+            obj,
+            ctx,
+            "ingress",
+            |p| p.ingress,
+            "every pod accepts traffic from anywhere",
+        ));
     }
 }

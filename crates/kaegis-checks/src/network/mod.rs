@@ -193,6 +193,42 @@ pub(crate) fn gateway_hostname_covers(hostname: Option<&str>, host: Option<&str>
     tail.len() > suffix.len() && tail[tail.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
+/// For the default-deny checks: when `obj` is a Namespace of the scan (not
+/// a system one) that runs workloads and no NetworkPolicy of it selects all
+/// its pods in the direction `isolates` tests, the violation to report,
+/// worded with `consequence`.
+pub(crate) fn missing_default_deny(
+    obj: &kaegis_core::Object,
+    ctx: &kaegis_core::Context<'_>,
+    direction: &str,
+    isolates: impl Fn(&kaegis_core::inventory::NetworkPolicyInfo) -> bool,
+    consequence: &str,
+) -> Option<kaegis_core::Violation> {
+    if obj.id.kind != "Namespace" || !obj.group().is_empty() {
+        return None;
+    }
+    let inventory = ctx.inventory?;
+    let ns = obj.id.name.as_str();
+    if ns.is_empty() || SYSTEM_NAMESPACES.contains(&ns) {
+        return None;
+    }
+    let workloads = inventory.workloads.get(ns).copied().unwrap_or(0);
+    if workloads == 0 {
+        return None;
+    }
+    let isolated = inventory
+        .policies_in(ns)
+        .any(|p| p.pod_selector.is_empty() && isolates(p));
+    (!isolated).then(|| {
+        kaegis_core::Violation::new(
+            kaegis_core::JsonPath::root().keys(&["metadata", "name"]),
+            format!(
+                "namespace \"{ns}\" runs {workloads} workload(s) but no NetworkPolicy selects all of its pods for {direction}: {consequence}"
+            ),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,18 +66,6 @@ declare_check! {
     }
 }
 
-/// The ServiceAccount a pod spec runs as, as the API server defaults it.
-pub(crate) fn service_account_name<'a>(pod: &PodSpecView<'a>) -> &'a str {
-    let named = |k: &str| {
-        pod.field(k)
-            .and_then(Node::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    named("serviceAccountName")
-        .or_else(|| named("serviceAccount"))
-        .unwrap_or("default")
-}
-
 impl AutomountServiceAccountToken {
     fn evaluate(&self, obj: &Object, ctx: &Context, out: &mut Vec<Violation>) {
         let Some(inventory) = ctx.inventory else {
@@ -93,7 +81,7 @@ impl AutomountServiceAccountToken {
         {
             return;
         }
-        let account = service_account_name(&pod);
+        let account = pod.service_account_name();
         let key = (namespace_key(obj).to_owned(), account.to_owned());
         let message = match inventory.service_accounts.get(&key) {
             Some(sa) if sa.automount == Some(false) => return,

@@ -1,7 +1,6 @@
 //! KG133: Pods should run as their own ServiceAccount, not `default`.
 use kaegis_core::{Area, Context, Node, Object, PodSpecView, Severity, Violation};
 
-use super::automount_service_account_token::service_account_name;
 use super::nsa;
 use crate::macros::declare_check;
 use crate::refs::{CIS_HARDENING, cis, k8s};
@@ -70,7 +69,7 @@ impl DefaultServiceAccount {
         let Some(pod) = PodSpecView::of(obj) else {
             return;
         };
-        if service_account_name(&pod) != "default" {
+        if pod.service_account_name() != "default" {
             return;
         }
         let no_token = pod

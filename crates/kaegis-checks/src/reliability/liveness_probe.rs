@@ -1,7 +1,7 @@
 //! KG701: Long-running containers should have a liveness probe.
-use kaegis_core::{Area, ContainerKind, Context, Object, Severity, Violation};
+use kaegis_core::{Area, Context, Object, Severity, Violation};
 
-use super::{PRODUCTION, k8s, long_running};
+use super::{PRODUCTION, k8s, missing_probe};
 use crate::macros::declare_check;
 
 declare_check! {
@@ -60,18 +60,6 @@ declare_check! {
 
 impl LivenessProbe {
     fn evaluate(&self, obj: &Object, _ctx: &Context, out: &mut Vec<Violation>) {
-        let Some(pod) = long_running(obj) else {
-            return;
-        };
-        for c in pod.containers() {
-            if c.kind == ContainerKind::Regular
-                && c.node.get("livenessProbe").is_none_or(|p| p.is_null())
-            {
-                out.push(Violation::new(
-                    c.path().key("livenessProbe"),
-                    format!("{} has no livenessProbe", c.describe()),
-                ));
-            }
-        }
+        missing_probe(obj, "livenessProbe", out);
     }
 }

@@ -112,6 +112,24 @@ impl IntOrPercent {
     }
 }
 
+/// For the probe checks: every regular container of a long-running workload
+/// without `probe` (`livenessProbe`, `readinessProbe`).
+pub(crate) fn missing_probe(obj: &Object, probe: &str, out: &mut Vec<kaegis_core::Violation>) {
+    let Some(pod) = long_running(obj) else {
+        return;
+    };
+    for c in pod.containers() {
+        if c.kind == kaegis_core::ContainerKind::Regular
+            && c.node.get(probe).is_none_or(Node::is_null)
+        {
+            out.push(kaegis_core::Violation::new(
+                c.path().key(probe),
+                format!("{} has no {probe}", c.describe()),
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
