@@ -2,7 +2,8 @@
 //! selectors, CEL compilation of custom rules) → on success, the rules run
 //! on a small object. Errors are fine; panics are not. Rules that parse are
 //! registered the way the CLI registers them (their metadata lives for the
-//! process), so run this target with `-detect_leaks=0`.
+//! process, on purpose), so run this target with leak detection off:
+//! `ASAN_OPTIONS=detect_leaks=0 cargo +nightly fuzz run config -- -detect_leaks=0`.
 #![no_main]
 
 use std::path::Path;
