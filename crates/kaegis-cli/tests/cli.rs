@@ -321,6 +321,21 @@ fn insecure_example_trips_every_area_and_hardened_passes_everything() {
 }
 
 #[test]
+fn the_checks_reference_is_generated_and_current() {
+    let out = kaegis()
+        .args(["checks", "--format", "markdown", "--no-config"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let committed = std::fs::read_to_string(repo().join("docs/checks.md")).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "docs/checks.md is out of date: run `cargo run -- checks --format markdown --no-config > docs/checks.md`"
+    );
+}
+
+#[test]
 fn output_file_is_plain_text() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.txt");
