@@ -69,6 +69,31 @@ enum Format {
     Json,
     /// SARIF 2.1.0, for code-scanning tools.
     Sarif,
+    /// A compact summary for a pull-request comment.
+    Markdown,
+    /// wgpolicyk8s.io/v1alpha2 PolicyReports, one per namespace (a JSON List).
+    #[value(name = "policyreport")]
+    PolicyReport,
+}
+
+/// One `--format`: a format, and the file it goes to (`sarif=out.sarif`),
+/// or none for standard output (or `--output`).
+#[derive(Clone, Debug)]
+struct FormatSpec {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
+    let (name, file) = match s.split_once('=') {
+        Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+        Some((n, _)) => return Err(format!("`{n}=` needs a file name after `=`")),
+        None => (s, None),
+    };
+    let format = Format::from_str(name, true).map_err(|_| {
+        format!("unknown format `{name}`; one of: terminal, json, sarif, markdown, policyreport")
+    })?;
+    Ok(FormatSpec { format, file })
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -117,12 +142,19 @@ struct ScanArgs {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     select: SelectArgs,
-    /// Output format.
-    #[arg(long, short, value_enum, default_value = "terminal")]
-    format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Output format: terminal, json, sarif, markdown, policyreport;
+    /// FORMAT=FILE writes that format to FILE. Repeatable: several formats
+    /// in one scan (`--format sarif=out.sarif --format markdown=pr.md`).
+    #[arg(long, short, value_name = "FORMAT[=FILE]", default_value = "terminal", value_parser = parse_format_spec)]
+    format: Vec<FormatSpec>,
+    /// Write the report (the --format without a file of its own) to FILE
+    /// instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Report only findings that are not in this earlier JSON report
+    /// (matched on check, object and path, not on lines).
+    #[arg(long, value_name = "REPORT.json")]
+    baseline: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value = "low")]
     fail_on: FailOn,
@@ -267,6 +299,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    if args.format.iter().filter(|f| f.file.is_none()).count() > 1 {
+        bail!(
+            "only one --format can go to standard output (or --output): give the others a file, e.g. --format sarif=report.sarif"
+        );
+    }
+    let baseline = match &args.baseline {
+        Some(p) => Some(kaegis_report::baseline::Baseline::load(p)?),
+        None => None,
+    };
     let resolved = args
         .select
         .resolve(args.paths.first().map(PathBuf::as_path))?;
@@ -278,6 +319,9 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         resolved.profile.as_str(),
     );
     report.config = resolved.config;
+    if let Some(b) = &baseline {
+        report.baselined = b.filter(&mut report.findings);
+    }
     let mut stderr = anstream::stderr();
     for d in &report.diagnostics {
         match d.level {
@@ -286,26 +330,30 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             kaegis_core::DiagnosticLevel::Note => {}
         }
     }
-    let mut buf = Vec::new();
-    match args.format {
-        Format::Terminal => kaegis_report::terminal::write(&report, &mut buf)?,
-        Format::Json => kaegis_report::json::write(&report, &mut buf)?,
-        Format::Sarif => kaegis_report::sarif::write(&report, &mut buf)?,
-    }
-    match &args.output {
-        Some(path) => {
-            let bytes = if args.format == Format::Terminal {
-                anstream::adapter::strip_bytes(&buf).into_vec()
-            } else {
-                buf
-            };
-            std::fs::write(path, bytes)
-                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    for spec in &args.format {
+        let mut buf = Vec::new();
+        match spec.format {
+            Format::Terminal => kaegis_report::terminal::write(&report, &mut buf)?,
+            Format::Json => kaegis_report::json::write(&report, &mut buf)?,
+            Format::Sarif => kaegis_report::sarif::write(&report, &mut buf)?,
+            Format::Markdown => kaegis_report::markdown::write(&report, &mut buf)?,
+            Format::PolicyReport => kaegis_report::policyreport::write(&report, &mut buf)?,
         }
-        None => {
-            let mut out = anstream::stdout().lock();
-            out.write_all(&buf)?;
-            out.flush()?;
+        match spec.file.as_ref().or(args.output.as_ref()) {
+            Some(path) => {
+                let bytes = if spec.format == Format::Terminal {
+                    anstream::adapter::strip_bytes(&buf).into_vec()
+                } else {
+                    buf
+                };
+                std::fs::write(path, bytes)
+                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            }
+            None => {
+                let mut out = anstream::stdout().lock();
+                out.write_all(&buf)?;
+                out.flush()?;
+            }
         }
     }
     if report.input_errors() > 0 {

@@ -43,6 +43,7 @@ struct Summary {
     objects: usize,
     findings: usize,
     suppressed: usize,
+    baselined: usize,
     input_errors: usize,
     by_severity: BySeverity,
 }
@@ -148,6 +149,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             objects: report.objects,
             findings: report.findings.len(),
             suppressed: report.suppressed,
+            baselined: report.baselined,
             input_errors: report.input_errors(),
             by_severity: BySeverity {
                 critical: counts[4],

@@ -3,14 +3,20 @@
 //! - [`terminal`]: grouped by file and object, the offending line shown,
 //!   colours (as ANSI codes; the binary strips them when not on a TTY);
 //! - [`json`]: the stable, versioned JSON report (`kaegis.dev/report/v1`);
-//! - [`sarif`]: SARIF 2.1.0 for code-scanning tools.
+//! - [`sarif`]: SARIF 2.1.0 for code-scanning tools;
+//! - [`markdown`]: a compact summary for pull-request comments;
+//! - [`policyreport`]: `wgpolicyk8s.io/v1alpha2` PolicyReports;
+//! - [`baseline`]: only what is new against a saved JSON report.
 //!
 //! Reporters depend on kaegis-core only, never on inputs or checks: they see
 //! findings, diagnostics and check metadata, whatever produced them.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod baseline;
 pub mod json;
+pub mod markdown;
+pub mod policyreport;
 pub mod sarif;
 pub mod terminal;
 
@@ -32,6 +38,8 @@ pub struct Report {
     /// Findings waived by a `kaegis.dev/ignore` annotation or exempted by
     /// the config file.
     pub suppressed: usize,
+    /// Findings left out because the baseline (`--baseline`) accepts them.
+    pub baselined: usize,
     /// The profile name.
     pub profile: String,
     /// The config file applied, if any.

@@ -103,6 +103,12 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     } else {
         String::new()
     };
+    if report.baselined > 0 {
+        error_note.push_str(&format!(
+            "; {} in the baseline",
+            plural(report.baselined, "finding", "findings")
+        ));
+    }
     if report.suppressed > 0 {
         error_note.push_str(&format!(
             "; {} waived or exempted",
