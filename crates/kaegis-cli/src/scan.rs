@@ -115,11 +115,35 @@ fn read_file(engine: &Engine, path: &Path) -> FileResult {
     }
 }
 
+/// Scans with more files than this show a progress bar (when stderr is a
+/// terminal).
+const PROGRESS_FROM_FILES: usize = 300;
+
+fn progress_bar(files: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if files < PROGRESS_FROM_FILES || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} scanning {pos}/{len} files {wide_bar} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
 /// Scans `paths` and returns the report.
 pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &str) -> Report {
     let (inputs, diagnostics) = discover(paths, excludes);
+    let bar = progress_bar(inputs.len());
     let results: Vec<FileResult> = inputs
         .par_iter()
+        .inspect(|_| {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        })
         .map(|input| match input {
             Input::File(p) => read_file(engine, p),
             Input::Stdin => {
@@ -148,6 +172,9 @@ pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &s
             }
         })
         .collect();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     let mut report = Report {
         diagnostics,
         checks: engine.checks().iter().map(|c| c.meta()).collect(),
