@@ -28,8 +28,13 @@ enum Command {
     Checks(ChecksArgs),
     /// Explain one check: what it checks, why it matters, how to fix it.
     Explain {
-        /// A check slug (`privileged`) or code (`KG103`).
+        /// A check slug (`privileged`) or code (`KG103`), or the id of a
+        /// custom rule of the config file.
         check: String,
+        /// Config file whose custom rules to explain too [default: the
+        /// nearest .kaegis.yaml from the current directory up].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Questions about RBAC, answered from the roles and bindings in manifests.
     #[command(subcommand)]
@@ -281,7 +286,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Checks(args) => run_checks(args),
-        Command::Explain { check } => run_explain(&check),
+        Command::Explain { check, config } => run_explain(&check, config),
         Command::Rbac(RbacCommand::WhoCan {
             verb,
             resource,
@@ -505,10 +510,33 @@ fn write_markdown(out: &mut dyn Write, checks: &[&'static dyn Check]) -> std::io
     Ok(())
 }
 
-fn run_explain(name: &str) -> anyhow::Result<ExitCode> {
-    let Some(check) = kaegis_checks::find(name) else {
-        bail!("no check is called `{name}`: `kaegis checks` lists the catalog");
-    };
+fn run_explain(name: &str, config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let check =
+        match kaegis_checks::find(name) {
+            Some(c) => c,
+            None => {
+                // Maybe a custom rule: they live in the config file.
+                let select = SelectArgs {
+                    profile: Some(Profile::All),
+                    pss_version: None,
+                    config,
+                    no_config: false,
+                    enable: Vec::new(),
+                    disable: Vec::new(),
+                };
+                let resolved = select.resolve(None)?;
+                let found =
+                    resolved.engine.checks().iter().copied().find(|c| {
+                        c.meta().slug == name || c.meta().code.eq_ignore_ascii_case(name)
+                    });
+                match found {
+                    Some(c) => c,
+                    None => bail!(
+                        "no check or custom rule is called `{name}`: `kaegis checks` lists them"
+                    ),
+                }
+            }
+        };
     let m = check.meta();
     let mut out = anstream::stdout().lock();
     let bold = anstyle::Style::new().bold();
@@ -522,8 +550,14 @@ fn run_explain(name: &str) -> anyhow::Result<ExitCode> {
         )?;
     }
     writeln!(out)?;
-    let profiles: Vec<&str> = m.profiles.iter().map(|p| p.as_str()).collect();
-    writeln!(out, "profiles: {}, all", profiles.join(", "))?;
+    let profiles: Vec<&str> = m
+        .profiles
+        .iter()
+        .filter(|p| **p != Profile::All)
+        .map(|p| p.as_str())
+        .chain(["all"])
+        .collect();
+    writeln!(out, "profiles: {}", profiles.join(", "))?;
     writeln!(out)?;
     writeln!(out, "{}", m.doc_markdown())?;
     if !m.references.is_empty() {

@@ -191,6 +191,15 @@ fn custom_cel_rules_run_and_broken_ones_are_errors_with_positions() {
     assert_eq!(rule["severity"], "high");
     assert_eq!(rule["check"]["code"], "CEL001");
 
+    kaegis(dir.path())
+        .args(["explain", "team-label"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("CEL001 team-label")
+                .and(predicate::str::contains("has(object.metadata.labels.team)")),
+        );
+
     std::fs::write(
         dir.path().join(".kaegis.yaml"),
         "rules:\n- id: broken\n  expression: \"object.spec.(\"\n",
