@@ -270,10 +270,16 @@ impl SelectArgs {
             for (_, rule) in cfg.rules {
                 catalog.push(rule.into_check());
             }
-            Engine::new(&catalog, &sel).with_context(|| format!("in {}", f.display()))?;
         }
+        // A selection error names the config file when there is one.
+        let engine = match &file {
+            Some(f) => {
+                Engine::new(&catalog, &sel).with_context(|| format!("in {}", f.display()))?
+            }
+            None => Engine::new(&catalog, &sel)?,
+        };
         Ok(Resolved {
-            engine: Engine::new(&catalog, &sel)?,
+            engine,
             profile: sel.profile,
             config: file,
         })
