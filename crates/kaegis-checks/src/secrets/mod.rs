@@ -23,7 +23,7 @@ pub mod secret_volume_permissions;
 pub mod secret_volume_read_only;
 pub mod service_account_token_secret;
 
-use kaegis_core::{Check, Node, Object, Value};
+use kaegis_core::{Check, Node, Object};
 
 /// The checks of this area.
 pub static CHECKS: &[&dyn Check] = &[
@@ -994,24 +994,11 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
 }
 
 /// A file mode (`defaultMode`, `items[].mode`) as Kubernetes' YAML decoder
-/// reads it: YAML 1.1, so a plain `0644` is octal (420), as are `0o644`;
-/// `420` is decimal. `None` for anything that is not an integer in
-/// `0..=0o777`.
-///
-/// `Node::as_i64` reads `0644` as decimal 644, which is right for JSON but
-/// not for the YAML 1.1 rules Kubernetes applies to file modes.
+/// reads it ([`Node::as_i64`]: YAML 1.1, so a plain `0644` is octal 420, as
+/// is `0o644`; `420` is decimal). `None` for anything that is not an
+/// integer in `0..=0o777`.
 pub fn file_mode(node: &Node) -> Option<u32> {
-    let Value::Scalar { text, plain: true } = &node.value else {
-        return None;
-    };
-    let t = text.trim();
-    let mode = if t.len() > 1 && t.starts_with('0') && t.bytes().all(|b| (b'0'..=b'7').contains(&b))
-    {
-        i64::from_str_radix(&t[1..], 8).ok()?
-    } else {
-        node.as_i64()?
-    };
-    u32::try_from(mode).ok().filter(|m| *m <= 0o777)
+    u32::try_from(node.as_i64()?).ok().filter(|m| *m <= 0o777)
 }
 
 #[cfg(test)]
