@@ -87,6 +87,14 @@ impl LabelSelector {
         sel
     }
 
+    /// True when a selector field selects every object: absent, null, or a
+    /// mapping that restricts nothing (`{}`, `{matchLabels: {}}`), as
+    /// webhook `namespaceSelector`/`objectSelector` and NetworkPolicy peers
+    /// read it.
+    pub fn selects_all(node: Option<&Node>) -> bool {
+        node.is_none_or(|n| n.is_null() || (n.is_map() && Self::parse(Some(n)).is_empty()))
+    }
+
     /// True when the selector selects nothing in particular: every object.
     pub fn is_empty(&self) -> bool {
         !self.invalid && self.labels.is_empty() && self.expressions.is_empty()
@@ -199,6 +207,29 @@ mod tests {
         assert!(!sel.matches(&labels(&[("app", "web"), ("tier", "c")])));
         assert!(!sel.matches(&labels(&[("app", "web"), ("tier", "a"), ("debug", "1")])));
         assert!(!sel.matches(&labels(&[("tier", "a")])));
+    }
+
+    #[test]
+    fn absent_null_and_empty_selector_fields_select_all() {
+        assert!(LabelSelector::selects_all(None));
+        assert!(LabelSelector::selects_all(Some(&Node::plain_scalar(
+            Pos::new(1, 1),
+            "null"
+        ))));
+        assert!(LabelSelector::selects_all(Some(&map(vec![]))));
+        assert!(LabelSelector::selects_all(Some(&map(vec![(
+            "matchLabels",
+            map(vec![])
+        )]))));
+        let labelled = map(vec![(
+            "matchLabels",
+            map(vec![(
+                "inject",
+                Node::quoted_scalar(Pos::new(1, 1), "true"),
+            )]),
+        )]);
+        assert!(!LabelSelector::selects_all(Some(&labelled)));
+        assert!(!LabelSelector::selects_all(Some(&s("x"))));
     }
 
     #[test]

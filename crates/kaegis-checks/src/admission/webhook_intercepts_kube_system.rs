@@ -1,6 +1,6 @@
 //! KG902: Fail-closed webhooks on pods and control-plane resources must
 //! exclude kube-system.
-use kaegis_core::{Area, Context, JsonPath, Node, Object, Severity, Violation};
+use kaegis_core::{Area, Context, JsonPath, LabelSelector, Node, Object, Severity, Violation};
 
 use super::{
     FailurePolicy, failure_policy, list, rule_covers, rule_has_operation, rule_is_namespaced,
@@ -26,19 +26,6 @@ const CONTROL_PLANE: &[(&str, &str)] = &[
     ("", "secrets"),
     ("", "serviceaccounts"),
 ];
-
-/// True when a selector field is absent, null or selects everything
-/// (`{}`, or empty `matchLabels` and `matchExpressions`).
-fn selects_everything(node: Option<&Node>) -> bool {
-    let Some(node) = node.filter(|n| !n.is_null()) else {
-        return true;
-    };
-    let empty = |key: &str| {
-        node.get(key)
-            .is_none_or(|n| n.is_null() || (n.entries().is_empty() && n.items().is_empty()))
-    };
-    node.is_map() && empty("matchLabels") && empty("matchExpressions")
-}
 
 declare_check! {
     /// ## What
@@ -115,8 +102,8 @@ impl WebhookInterceptsKubeSystem {
             let Some(FailurePolicy::Fail { explicit }) = failure_policy(obj, hook) else {
                 continue;
             };
-            let scoped = !selects_everything(hook.get("namespaceSelector"))
-                || !selects_everything(hook.get("objectSelector"))
+            let scoped = !LabelSelector::selects_all(hook.get("namespaceSelector"))
+                || !LabelSelector::selects_all(hook.get("objectSelector"))
                 || hook
                     .get("matchConditions")
                     .is_some_and(|m| !m.items().is_empty());
@@ -160,45 +147,5 @@ impl WebhookInterceptsKubeSystem {
                 ),
             ));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::selects_everything;
-    use kaegis_core::{Entry, Node, Pos, Value};
-
-    fn map(entries: Vec<(&str, Node)>) -> Node {
-        Node::new(
-            Pos::new(1, 1),
-            Value::Map(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| Entry {
-                        key: k.into(),
-                        key_pos: Pos::new(1, 1),
-                        value: v,
-                    })
-                    .collect(),
-            ),
-        )
-    }
-
-    #[test]
-    fn empty_selectors() {
-        assert!(selects_everything(None));
-        assert!(selects_everything(Some(&map(vec![]))));
-        assert!(selects_everything(Some(&map(vec![(
-            "matchLabels",
-            map(vec![])
-        )]))));
-        let labelled = map(vec![(
-            "matchLabels",
-            map(vec![(
-                "inject",
-                Node::quoted_scalar(Pos::new(1, 1), "true"),
-            )]),
-        )]);
-        assert!(!selects_everything(Some(&labelled)));
     }
 }

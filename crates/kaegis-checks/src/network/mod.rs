@@ -76,17 +76,6 @@ pub(crate) fn cidr_is_everything(cidr: &str) -> bool {
     prefix.parse::<u8>() == Ok(0) && addr.parse::<IpAddr>().is_ok()
 }
 
-/// True when a selector node selects everything: present, a mapping, and
-/// nothing in it restricts (`{}`, `{matchLabels: {}}`).
-fn selects_everything(node: &Node) -> bool {
-    node.is_map() && LabelSelector::parse(Some(node)).is_empty()
-}
-
-/// True when a selector node is absent, null or selects everything.
-fn absent_or_everything(node: Option<&Node>) -> bool {
-    node.is_none_or(|n| n.is_null() || selects_everything(n))
-}
-
 /// Why one NetworkPolicy peer (an item of `from` or `to`) admits every
 /// source or destination: the path below the peer to point at, and the
 /// words for a message. `None` for a peer that restricts.
@@ -106,9 +95,9 @@ pub(crate) fn open_peer(peer: &Node) -> Option<(&'static [&'static str], String)
         };
         return Some((&["ipBlock", "cidr"], words));
     }
-    if let Some(ns) = peer.get("namespaceSelector").filter(|n| !n.is_null())
-        && selects_everything(ns)
-        && absent_or_everything(peer.get("podSelector"))
+    if let Some(ns) = peer.get("namespaceSelector").filter(|n| n.is_map())
+        && LabelSelector::selects_all(Some(ns))
+        && LabelSelector::selects_all(peer.get("podSelector"))
     {
         return Some((
             &["namespaceSelector"],
