@@ -58,6 +58,61 @@ impl std::fmt::Display for ObjectId {
     }
 }
 
+/// Cluster-scoped kinds kaegis knows (Kubernetes' built-in ones, and
+/// ClusterPolicyReport): a `metadata.namespace` on them is ignored by the API
+/// server.
+pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ComponentStatus",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "VolumeAttributesClass",
+    "CustomResourceDefinition",
+    "APIService",
+    "PriorityClass",
+    "RuntimeClass",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "PodSecurityPolicy",
+    "CertificateSigningRequest",
+    "ClusterTrustBundle",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "IPAddress",
+    "ServiceCIDR",
+    "DeviceClass",
+    "TokenReview",
+    "SubjectAccessReview",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SelfSubjectReview",
+    "ClusterPolicyReport",
+];
+
+impl ObjectId {
+    /// True for an object that lives outside namespaces: a kind of
+    /// [`CLUSTER_SCOPED_KINDS`], or a legacy ABAC `Policy` (a line of the API
+    /// server's policy file).
+    pub fn is_cluster_scoped(&self) -> bool {
+        CLUSTER_SCOPED_KINDS.contains(&self.kind.as_str())
+            || (self.kind == "Policy"
+                && self
+                    .api_version
+                    .starts_with("abac.authorization.kubernetes.io/"))
+    }
+}
+
 /// One Kubernetes object.
 #[derive(Clone, Debug)]
 pub struct Object {

@@ -16,32 +16,6 @@ use serde_json::{Value, json};
 
 use crate::{Report, TOOL_VERSION};
 
-/// Kinds that live outside namespaces (the built-in ones kaegis checks).
-const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "StorageClass",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
-    "PriorityClass",
-    "RuntimeClass",
-    "IngressClass",
-    "CSIDriver",
-    "CSINode",
-    "APIService",
-    "CertificateSigningRequest",
-    "ClusterPolicyReport",
-    "Policy",
-];
-
 fn result(f: &Finding, seconds: u64) -> Value {
     let mut resource = json!({
         "apiVersion": f.object.api_version,
@@ -105,7 +79,7 @@ pub fn to_value(report: &Report, seconds: u64) -> Value {
     let mut namespaced: BTreeMap<Option<&str>, Vec<Value>> = BTreeMap::new();
     let mut cluster = Vec::new();
     for f in &report.findings {
-        if CLUSTER_SCOPED.contains(&f.object.kind.as_str()) {
+        if f.object.is_cluster_scoped() {
             cluster.push(result(f, seconds));
         } else {
             namespaced

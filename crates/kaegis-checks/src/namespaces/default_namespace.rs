@@ -75,7 +75,7 @@ impl DefaultNamespace {
         };
         if builtin
             || GOVERNING_KINDS.contains(&kind)
-            || CLUSTER_SCOPED_KINDS.contains(&kind)
+            || obj.id.is_cluster_scoped()
             || controlled(obj)
         {
             return;
@@ -95,44 +95,4 @@ const GOVERNING_KINDS: &[&str] = &[
     "NetworkPolicy",
     "ResourceQuota",
     "LimitRange",
-];
-
-/// Built-in cluster-scoped kinds: a `metadata.namespace` on them is ignored
-/// by the API server.
-const CLUSTER_SCOPED_KINDS: &[&str] = &[
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "ComponentStatus",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "StorageClass",
-    "CSIDriver",
-    "CSINode",
-    "VolumeAttachment",
-    "VolumeAttributesClass",
-    "CustomResourceDefinition",
-    "APIService",
-    "PriorityClass",
-    "RuntimeClass",
-    "IngressClass",
-    "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
-    "PodSecurityPolicy",
-    "CertificateSigningRequest",
-    "ClusterTrustBundle",
-    "FlowSchema",
-    "PriorityLevelConfiguration",
-    "IPAddress",
-    "ServiceCIDR",
-    "DeviceClass",
-    "TokenReview",
-    "SubjectAccessReview",
-    "SelfSubjectAccessReview",
-    "SelfSubjectRulesReview",
-    "SelfSubjectReview",
 ];
