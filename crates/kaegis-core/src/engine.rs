@@ -135,9 +135,19 @@ pub struct Outcome {
     pub suppressed: usize,
 }
 
+/// What the inventory-scope checks of a selection report on.
+enum KeptKinds {
+    /// Some check reports on any kind.
+    Any,
+    /// The union of their kinds.
+    These(HashSet<&'static str>),
+}
+
 /// The selected checks and their context, ready to run.
 pub struct Engine {
     checks: Vec<&'static dyn Check>,
+    /// `None` when no selected check needs the inventory.
+    kept_kinds: Option<KeptKinds>,
     pss_minor: u32,
     settings: Settings,
     severities: HashMap<&'static str, Severity>,
@@ -196,8 +206,23 @@ impl Engine {
                 severities.insert(c.meta().slug, *sev);
             }
         }
+        let mut kept_kinds = None;
+        for m in checks.iter().map(|c| c.meta()) {
+            if m.scope != Scope::Inventory {
+                continue;
+            }
+            kept_kinds = match (kept_kinds, m.kinds.is_empty()) {
+                (Some(KeptKinds::Any), _) | (_, true) => Some(KeptKinds::Any),
+                (Some(KeptKinds::These(mut kinds)), false) => {
+                    kinds.extend(m.kinds.iter().copied());
+                    Some(KeptKinds::These(kinds))
+                }
+                (None, false) => Some(KeptKinds::These(m.kinds.iter().copied().collect())),
+            };
+        }
         Ok(Self {
             checks,
+            kept_kinds,
             pss_minor: sel.pss_minor,
             settings: sel.settings.clone(),
             severities,
@@ -222,19 +247,17 @@ impl Engine {
 
     /// True when some selected check needs the inventory of the scan.
     pub fn needs_inventory(&self) -> bool {
-        self.checks
-            .iter()
-            .any(|c| c.meta().scope == Scope::Inventory)
+        self.kept_kinds.is_some()
     }
 
     /// True when some selected inventory-scope check may report on `obj`:
     /// the objects a scan keeps for its second pass.
     pub fn keeps(&self, obj: &Object) -> bool {
-        self.checks.iter().any(|c| {
-            let m = c.meta();
-            m.scope == Scope::Inventory
-                && (m.kinds.is_empty() || m.kinds.contains(&obj.id.kind.as_str()))
-        })
+        match &self.kept_kinds {
+            None => false,
+            Some(KeptKinds::Any) => true,
+            Some(KeptKinds::These(kinds)) => kinds.contains(obj.id.kind.as_str()),
+        }
     }
 
     /// The severity a check's findings get, after overrides.

@@ -121,7 +121,8 @@ pub struct Inventory {
     pub complete: bool,
     /// Namespace objects by name, with their labels.
     pub namespaces: HashMap<String, Labels>,
-    kinds: HashSet<(String, String)>,
+    /// The kinds present in each namespace key.
+    kinds: HashMap<String, HashSet<String>>,
     /// NetworkPolicies.
     pub network_policies: Vec<NetworkPolicyInfo>,
     /// PodDisruptionBudgets: namespace key and selector.
@@ -151,7 +152,9 @@ impl Inventory {
     pub fn merge(&mut self, other: Inventory) {
         self.complete |= other.complete;
         self.namespaces.extend(other.namespaces);
-        self.kinds.extend(other.kinds);
+        for (ns, kinds) in other.kinds {
+            self.kinds.entry(ns).or_default().extend(kinds);
+        }
         self.network_policies.extend(other.network_policies);
         self.disruption_budgets.extend(other.disruption_budgets);
         self.autoscalers.extend(other.autoscalers);
@@ -173,7 +176,16 @@ impl Inventory {
     /// Adds one object.
     pub fn add(&mut self, obj: &Object) {
         let ns = namespace_key(obj).to_owned();
-        self.kinds.insert((ns.clone(), obj.id.kind.clone()));
+        if !self
+            .kinds
+            .get(&ns)
+            .is_some_and(|k| k.contains(&obj.id.kind))
+        {
+            self.kinds
+                .entry(ns.clone())
+                .or_default()
+                .insert(obj.id.kind.clone());
+        }
         match (obj.id.kind.as_str(), obj.group()) {
             ("Namespace", "") => {
                 self.namespaces.insert(
@@ -246,7 +258,7 @@ impl Inventory {
 
     /// True when the scan holds an object of `kind` in namespace `ns`.
     pub fn has_kind(&self, ns: &str, kind: &str) -> bool {
-        self.kinds.contains(&(ns.to_owned(), kind.to_owned()))
+        self.kinds.get(ns).is_some_and(|k| k.contains(kind))
     }
 
     /// True when the scan can speak for objects of `kind` in namespace `ns`:
