@@ -170,8 +170,10 @@ pub struct CheckMeta {
     pub doc: &'static str,
     /// What it reads besides its object.
     pub scope: Scope,
-    /// The kinds it reports on; empty: any. For inventory-scope checks this
-    /// decides which objects a scan keeps for the second pass.
+    /// The kinds it looks at; empty: any. The engine runs the check only on
+    /// objects of these kinds (and JUnit reports count one test per object
+    /// and applicable check); for inventory-scope checks it also decides
+    /// which objects a scan keeps for the second pass.
     pub kinds: &'static [&'static str],
 }
 
@@ -192,6 +194,12 @@ pub const WORKLOAD_KINDS: &[&str] = &[
 pub const RBAC_KINDS: &[&str] = &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
 
 impl CheckMeta {
+    /// True when the check looks at objects of `kind` (its `kinds`, or any
+    /// kind when it declares none).
+    pub fn applies_to(&self, kind: &str) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
+
     /// Defaults for the optional fields of a declaration (`pss: None`,
     /// `scope: Object`); the others are placeholders every check overrides.
     pub const BASE: CheckMeta = CheckMeta {

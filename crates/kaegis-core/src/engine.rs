@@ -304,7 +304,7 @@ impl Engine {
         let mut labels = None;
         for check in &self.checks {
             let meta = check.meta();
-            if scope.is_some_and(|s| s != meta.scope) {
+            if scope.is_some_and(|s| s != meta.scope) || !meta.applies_to(&obj.id.kind) {
                 continue;
             }
             let ctx = Context {

@@ -101,6 +101,7 @@ declare_check! {
         title: "Security admission webhooks must not fail open",
         severity: Severity::Medium,
         area: Area::Admission,
+        kinds: &["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"],
         profiles: HARDENING,
         references: &[
             mitre("T1562 Impair Defenses"),

@@ -84,6 +84,7 @@ declare_check! {
         title: "Fail-closed webhooks must exclude kube-system",
         severity: Severity::Medium,
         area: Area::Admission,
+        kinds: &["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"],
         profiles: PRODUCTION,
         references: &[
             k8s("Avoiding operating on the kube-system namespace", "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#avoiding-operating-on-the-kube-system-namespace"),

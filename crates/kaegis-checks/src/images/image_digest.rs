@@ -39,6 +39,7 @@ declare_check! {
         title: "Images must be pinned by digest",
         severity: Severity::Low,
         area: Area::Images,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: &[],
         references: &[
             k8s("Container images: image names", "https://kubernetes.io/docs/concepts/containers/images/#image-names"),

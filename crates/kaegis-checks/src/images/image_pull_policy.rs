@@ -48,6 +48,7 @@ declare_check! {
         title: "Images not pinned by digest must be pulled on every start",
         severity: Severity::Low,
         area: Area::Images,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: PRODUCTION,
         references: &[
             k8s("Container images: image pull policy", "https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy"),

@@ -43,6 +43,7 @@ declare_check! {
         title: "Images must come from an allowed registry",
         severity: Severity::Medium,
         area: Area::Images,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: HARDENING,
         references: &[
             cis("5.5.1"),

@@ -40,6 +40,7 @@ declare_check! {
         title: "Images should name their registry host",
         severity: Severity::Low,
         area: Area::Images,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: &[],
         references: &[
             k8s("Container images: image names", "https://kubernetes.io/docs/concepts/containers/images/#image-names"),

@@ -37,6 +37,7 @@ declare_check! {
         title: "Images must name a version, not latest",
         severity: Severity::Medium,
         area: Area::Images,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: PRODUCTION,
         references: &[
             k8s("Container images: image names and tags", "https://kubernetes.io/docs/concepts/containers/images/#image-names"),

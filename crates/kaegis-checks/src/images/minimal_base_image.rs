@@ -54,6 +54,7 @@ declare_check! {
         title: "Containers should run minimal images, not full OS or toolchain images",
         severity: Severity::Low,
         area: Area::Images,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: PRODUCTION,
         references: &[
             nsa("Pod security: build secure container images"),

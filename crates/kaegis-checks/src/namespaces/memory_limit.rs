@@ -41,6 +41,7 @@ declare_check! {
         title: "Containers should have a memory limit",
         severity: Severity::Medium,
         area: Area::Namespaces,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: HARDENING,
         references: &[
             nsa("Network separation and hardening: resource policies"),

@@ -48,6 +48,7 @@ declare_check! {
         title: "Namespaces should set a Pod Security Admission enforce level",
         severity: Severity::Medium,
         area: Area::Namespaces,
+        kinds: &["Namespace"],
         profiles: CIS_HARDENING,
         references: &[cis("5.2.1"), nsa("Pod security: Pod Security Admission"), PSA_DOC],
     }

@@ -43,6 +43,7 @@ declare_check! {
         title: "Pod Security Admission labels must hold valid values",
         severity: Severity::Medium,
         area: Area::Namespaces,
+        kinds: &["Namespace"],
         profiles: CIS_HARDENING,
         references: &[cis("5.2.1"), PSA_DOC],
     }

@@ -39,6 +39,7 @@ declare_check! {
         title: "Namespaces should not enforce the privileged level",
         severity: Severity::High,
         area: Area::Namespaces,
+        kinds: &["Namespace"],
         profiles: CIS_HARDENING,
         references: &[cis("5.2.1"), PSA_DOC],
     }

@@ -47,6 +47,7 @@ declare_check! {
         title: "Containers should request CPU and memory",
         severity: Severity::Medium,
         area: Area::Namespaces,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: PRODUCTION,
         references: &[k8s(
             "Resource Management for Pods and Containers",

@@ -67,6 +67,7 @@ declare_check! {
         title: "Gateways must not serve a host over plain HTTP only",
         severity: Severity::Medium,
         area: Area::Network,
+        kinds: &["Gateway"],
         profiles: HARDENING,
         references: &[
             nsa("Network separation and hardening"),

@@ -72,6 +72,7 @@ declare_check! {
         title: "Ingresses must serve their hosts over TLS",
         severity: Severity::Medium,
         area: Area::Network,
+        kinds: &["Ingress"],
         profiles: HARDENING,
         references: &[
             nsa("Network separation and hardening"),

@@ -48,6 +48,7 @@ declare_check! {
         title: "Istio DestinationRules must not disable TLS",
         severity: Severity::Medium,
         area: Area::Network,
+        kinds: &["DestinationRule"],
         profiles: HARDENING,
         references: &[
             nsa("Network separation and hardening"),

@@ -53,6 +53,7 @@ declare_check! {
         title: "Istio PeerAuthentication must require mutual TLS",
         severity: Severity::High,
         area: Area::Network,
+        kinds: &["PeerAuthentication"],
         profiles: HARDENING,
         references: &[
             nsa("Network separation and hardening"),

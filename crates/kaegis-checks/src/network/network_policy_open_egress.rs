@@ -58,6 +58,7 @@ declare_check! {
         title: "NetworkPolicy egress rules must not allow everything",
         severity: Severity::Low,
         area: Area::Network,
+        kinds: &["NetworkPolicy"],
         profiles: HARDENING,
         references: &[
             nsa("Network separation and hardening: network policies"),

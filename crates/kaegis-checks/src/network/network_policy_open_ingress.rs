@@ -71,6 +71,7 @@ declare_check! {
         title: "NetworkPolicy ingress rules must not admit every source",
         severity: Severity::Medium,
         area: Area::Network,
+        kinds: &["NetworkPolicy"],
         profiles: HARDENING,
         references: &[
             nsa("Network separation and hardening: network policies"),

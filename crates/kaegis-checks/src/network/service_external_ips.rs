@@ -46,6 +46,7 @@ declare_check! {
         title: "Services must not set externalIPs",
         severity: Severity::Medium,
         area: Area::Network,
+        kinds: &["Service"],
         profiles: HARDENING,
         references: &[
             mitre("T1557 Adversary-in-the-Middle"),

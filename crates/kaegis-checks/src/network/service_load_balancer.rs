@@ -75,6 +75,7 @@ declare_check! {
         title: "LoadBalancer Services must be internal or limit their sources",
         severity: Severity::Medium,
         area: Area::Network,
+        kinds: &["Service"],
         profiles: HARDENING,
         references: &[
             nsa("Network separation and hardening"),

@@ -46,6 +46,7 @@ declare_check! {
         title: "Services should not be of type NodePort",
         severity: Severity::Low,
         area: Area::Network,
+        kinds: &["Service"],
         profiles: HARDENING,
         references: &[
             nsa("Network separation and hardening"),

@@ -25,6 +25,7 @@ declare_check! {
         title: "Containers must set allowPrivilegeEscalation: false",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: RESTRICTED,
         references: &[pss("Privilege Escalation"), nsa("Pod security: privilege escalation"), mitre("T1548 Abuse Elevation Control Mechanism")],
         pss: Some(PssControl { control: "Privilege Escalation", level: PssLevel::Restricted, since: 8, overrides: &[] }),

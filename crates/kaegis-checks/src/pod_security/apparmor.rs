@@ -35,6 +35,7 @@ declare_check! {
         title: "AppArmor must not be disabled",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("AppArmor"), nsa("Pod security: AppArmor/seccomp")],
         pss: Some(PssControl { control: "AppArmor", level: PssLevel::Baseline, since: 0, overrides: &[] }),

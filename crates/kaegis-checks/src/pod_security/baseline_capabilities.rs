@@ -51,6 +51,7 @@ declare_check! {
         title: "Containers must not add capabilities beyond the default set",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("Capabilities"), nsa("Pod security: capabilities"), mitre("T1611 Escape to Host")],
         pss: Some(PssControl { control: "Capabilities", level: PssLevel::Baseline, since: 0, overrides: &[] }),

@@ -53,6 +53,7 @@ declare_check! {
         title: "Pods must not mount the container runtime's socket",
         severity: Severity::Critical,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: HARDENING,
         references: &[
             nsa("Pod security: hostPath"),

@@ -49,6 +49,7 @@ declare_check! {
         title: "DaemonSets should not get host access on every node",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: &["DaemonSet"],
         profiles: HARDENING,
         references: &[
             nsa("Pod security: host namespaces, privileged containers and hostPath"),

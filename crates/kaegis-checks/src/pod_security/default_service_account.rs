@@ -44,6 +44,7 @@ declare_check! {
         title: "Pods should run as their own ServiceAccount, not default",
         severity: Severity::Low,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: CIS_HARDENING,
         references: &[
             cis("5.1.5"),

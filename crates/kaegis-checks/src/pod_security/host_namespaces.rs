@@ -31,6 +31,7 @@ declare_check! {
         title: "Pods must not share the host's network, PID or IPC namespace",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("Host Namespaces"), nsa("Pod security: host namespaces"), mitre("T1611 Escape to Host")],
         pss: Some(PssControl { control: "Host Namespaces", level: PssLevel::Baseline, since: 0, overrides: &[] }),

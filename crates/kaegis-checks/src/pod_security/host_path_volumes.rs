@@ -28,6 +28,7 @@ declare_check! {
         title: "Pods must not mount hostPath volumes",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("HostPath Volumes"), nsa("Pod security: hostPath"), mitre("T1611 Escape to Host")],
         pss: Some(PssControl { control: "HostPath Volumes", level: PssLevel::Baseline, since: 0, overrides: &[] }),

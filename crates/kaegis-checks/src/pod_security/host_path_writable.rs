@@ -52,6 +52,7 @@ declare_check! {
         title: "hostPath volumes must be mounted read-only",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: HARDENING,
         references: &[
             nsa("Pod security: immutable container file systems"),

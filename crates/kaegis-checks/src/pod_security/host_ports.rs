@@ -27,6 +27,7 @@ declare_check! {
         title: "Containers must not use host ports",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("Host Ports")],
         pss: Some(PssControl { control: "Host Ports", level: PssLevel::Baseline, since: 0, overrides: &[] }),

@@ -33,6 +33,7 @@ declare_check! {
         title: "Probes and lifecycle hooks must not set a host",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("Host Probes / Lifecycle Hooks")],
         pss: Some(PssControl { control: "Host Probes / Lifecycle Hooks", level: PssLevel::Baseline, since: 34, overrides: &[] }),

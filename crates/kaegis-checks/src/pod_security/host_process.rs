@@ -29,6 +29,7 @@ declare_check! {
         title: "Windows pods must not run HostProcess containers",
         severity: Severity::Critical,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("HostProcess"), mitre("T1611 Escape to Host")],
         pss: Some(PssControl { control: "HostProcess", level: PssLevel::Baseline, since: 0, overrides: &[] }),

@@ -31,6 +31,7 @@ declare_check! {
         title: "Containers must not be privileged",
         severity: Severity::Critical,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("Privileged Containers"), nsa("Pod security: non-root, unprivileged containers"), mitre("T1611 Escape to Host")],
         pss: Some(PssControl { control: "Privileged Containers", level: PssLevel::Baseline, since: 0, overrides: &[] }),

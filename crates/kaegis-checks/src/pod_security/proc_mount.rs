@@ -30,6 +30,7 @@ declare_check! {
         title: "/proc must stay masked",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("/proc Mount Type")],
         pss: Some(PssControl { control: "/proc Mount Type", level: PssLevel::Baseline, since: 0, overrides: &[] }),

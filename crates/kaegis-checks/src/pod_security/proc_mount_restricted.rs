@@ -27,6 +27,7 @@ declare_check! {
         title: "/proc must stay masked, even in a user namespace",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: RESTRICTED,
         references: &[pss("/proc Mount Type")],
         pss: Some(PssControl { control: "/proc Mount Type (restricted)", level: PssLevel::Restricted, since: 35, overrides: &[("proc-mount", 35)] }),

@@ -42,6 +42,7 @@ declare_check! {
         title: "Containers should have a read-only root file system",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: CIS_HARDENING,
         references: &[
             cis("5.7.3"),

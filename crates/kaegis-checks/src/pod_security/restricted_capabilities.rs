@@ -30,6 +30,7 @@ declare_check! {
         title: "Containers must drop ALL capabilities and add at most NET_BIND_SERVICE",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: RESTRICTED,
         references: &[pss("Capabilities (restricted)"), nsa("Pod security: capabilities"), mitre("T1611 Escape to Host")],
         pss: Some(PssControl { control: "Capabilities (restricted)", level: PssLevel::Restricted, since: 22, overrides: &[("baseline-capabilities", 22)] }),

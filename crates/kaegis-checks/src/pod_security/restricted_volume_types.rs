@@ -70,6 +70,7 @@ declare_check! {
         title: "Pods must use only restricted volume types",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: RESTRICTED,
         references: &[pss("Volume Types")],
         pss: Some(PssControl { control: "Volume Types", level: PssLevel::Restricted, since: 0, overrides: &[("host-path-volumes", 0)] }),

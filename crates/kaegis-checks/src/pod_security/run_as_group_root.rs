@@ -42,6 +42,7 @@ declare_check! {
         title: "Containers should not run with the root group",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: HARDENING,
         references: &[
             nsa("Pod security: non-root containers"),

@@ -30,6 +30,7 @@ declare_check! {
         title: "Containers must run as non-root",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: RESTRICTED,
         references: &[pss("Running as Non-root"), nsa("Pod security: non-root containers")],
         pss: Some(PssControl { control: "Running as Non-root", level: PssLevel::Restricted, since: 0, overrides: &[] }),

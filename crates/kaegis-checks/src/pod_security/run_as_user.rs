@@ -27,6 +27,7 @@ declare_check! {
         title: "Pods and containers must not run as UID 0",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: RESTRICTED,
         references: &[pss("Running as Non-root user"), nsa("Pod security: non-root containers")],
         pss: Some(PssControl { control: "Running as Non-root user", level: PssLevel::Restricted, since: 23, overrides: &[] }),

@@ -44,6 +44,7 @@ declare_check! {
         title: "Untrusted pods must run in a sandboxed runtime",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: HARDENING,
         references: &[
             nsa("Pod security: hardened container runtimes"),

@@ -37,6 +37,7 @@ declare_check! {
         title: "Seccomp must not be set to Unconfined",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("Seccomp"), nsa("Pod security: AppArmor/seccomp")],
         pss: Some(PssControl { control: "Seccomp", level: PssLevel::Baseline, since: 0, overrides: &[] }),

@@ -30,6 +30,7 @@ declare_check! {
         title: "A RuntimeDefault or Localhost seccomp profile must be set",
         severity: Severity::Medium,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: RESTRICTED,
         references: &[pss("Seccomp"), nsa("Pod security: AppArmor/seccomp")],
         pss: Some(PssControl { control: "Seccomp (restricted)", level: PssLevel::Restricted, since: 19, overrides: &[("seccomp-unconfined", 19)] }),

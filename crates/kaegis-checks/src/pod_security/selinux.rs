@@ -31,6 +31,7 @@ declare_check! {
         title: "SELinux type, user and role must not be customised",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("SELinux")],
         pss: Some(PssControl { control: "SELinux", level: PssLevel::Baseline, since: 0, overrides: &[] }),

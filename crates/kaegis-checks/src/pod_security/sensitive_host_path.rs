@@ -63,6 +63,7 @@ declare_check! {
         title: "Pods must not mount sensitive directories of the node",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: HARDENING,
         references: &[
             nsa("Pod security: hostPath"),

@@ -32,6 +32,7 @@ declare_check! {
         title: "Containers of a pod should not share one process namespace",
         severity: Severity::Low,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: HARDENING,
         references: &[
             nsa("Pod security: container isolation"),

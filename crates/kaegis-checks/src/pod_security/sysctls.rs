@@ -54,6 +54,7 @@ declare_check! {
         title: "Pods must set only safe sysctls",
         severity: Severity::High,
         area: Area::PodSecurity,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: BASELINE,
         references: &[pss("Sysctls")],
         pss: Some(PssControl { control: "Sysctls", level: PssLevel::Baseline, since: 0, overrides: &[] }),

@@ -45,6 +45,7 @@ declare_check! {
         title: "Legacy ABAC policies grant no wildcard or write access",
         severity: Severity::High,
         area: Area::Rbac,
+        kinds: &["Policy"],
         profiles: CIS_HARDENING,
         references: &[
             cis("1.2.7 authorization-mode not AlwaysAllow / prefer RBAC over ABAC"),

@@ -62,6 +62,7 @@ declare_check! {
         title: "cluster-admin must be bound only where required",
         severity: Severity::High,
         area: Area::Rbac,
+        kinds: &["RoleBinding", "ClusterRoleBinding"],
         profiles: CIS_HARDENING,
         references: &[
             cis("5.1.1"),

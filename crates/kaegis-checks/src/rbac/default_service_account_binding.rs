@@ -44,6 +44,7 @@ declare_check! {
         title: "Roles must not be bound to a default ServiceAccount",
         severity: Severity::Medium,
         area: Area::Rbac,
+        kinds: &["RoleBinding", "ClusterRoleBinding"],
         profiles: CIS_HARDENING,
         references: &[
             cis("5.1.5"),

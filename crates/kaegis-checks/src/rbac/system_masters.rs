@@ -40,6 +40,7 @@ declare_check! {
         title: "Bindings must not name the system:masters group",
         severity: Severity::Medium,
         area: Area::Rbac,
+        kinds: &["RoleBinding", "ClusterRoleBinding"],
         profiles: CIS_HARDENING,
         references: &[
             cis("5.1.7"),

@@ -50,6 +50,7 @@ declare_check! {
         title: "Long-running containers should have a liveness probe",
         severity: Severity::Low,
         area: Area::Reliability,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: PRODUCTION,
         references: &[k8s(
             "Configure liveness, readiness and startup probes",

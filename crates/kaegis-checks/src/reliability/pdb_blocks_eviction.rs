@@ -41,6 +41,7 @@ declare_check! {
         title: "PodDisruptionBudgets must allow at least one eviction",
         severity: Severity::Medium,
         area: Area::Reliability,
+        kinds: &["PodDisruptionBudget"],
         profiles: PRODUCTION,
         references: &[k8s(
             "Specifying a Disruption Budget for your Application",

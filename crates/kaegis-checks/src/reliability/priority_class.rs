@@ -41,6 +41,7 @@ declare_check! {
         title: "Node agents and system workloads should set a priority class",
         severity: Severity::Low,
         area: Area::Reliability,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: PRODUCTION,
         references: &[k8s(
             "Pod Priority and Preemption",

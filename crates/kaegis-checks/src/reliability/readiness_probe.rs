@@ -46,6 +46,7 @@ declare_check! {
         title: "Long-running containers should have a readiness probe",
         severity: Severity::Low,
         area: Area::Reliability,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: PRODUCTION,
         references: &[k8s(
             "Configure liveness, readiness and startup probes",

@@ -41,6 +41,7 @@ declare_check! {
         title: "Workloads should carry the recommended labels",
         severity: Severity::Info,
         area: Area::Reliability,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: PRODUCTION,
         references: &[k8s(
             "Recommended Labels",

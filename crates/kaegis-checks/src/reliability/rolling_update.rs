@@ -49,6 +49,7 @@ declare_check! {
         title: "Updates should roll out gradually",
         severity: Severity::Low,
         area: Area::Reliability,
+        kinds: &["Deployment", "StatefulSet", "DaemonSet"],
         profiles: PRODUCTION,
         references: &[k8s(
             "Deployment strategy",

@@ -49,6 +49,7 @@ declare_check! {
         title: "Replicas should be spread across nodes or zones",
         severity: Severity::Low,
         area: Area::Reliability,
+        kinds: &["Deployment", "StatefulSet"],
         profiles: PRODUCTION,
         references: &[k8s(
             "Pod Topology Spread Constraints",

@@ -63,6 +63,7 @@ declare_check! {
         title: "No credentials in ConfigMaps",
         severity: Severity::High,
         area: Area::Secrets,
+        kinds: &["ConfigMap"],
         profiles: HARDENING,
         references: &[
             mitre("T1552.001 Credentials In Files"),

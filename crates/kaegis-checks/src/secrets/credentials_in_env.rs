@@ -65,6 +65,7 @@ declare_check! {
         title: "No credentials hard-coded in environment variables",
         severity: Severity::High,
         area: Area::Secrets,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: HARDENING,
         references: &[
             mitre("T1552 Unsecured Credentials"),

@@ -51,6 +51,7 @@ declare_check! {
         title: "Prefer Secrets as files over Secrets in environment variables",
         severity: Severity::Medium,
         area: Area::Secrets,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: CIS_HARDENING,
         references: &[
             cis("5.4.1"),

@@ -74,6 +74,7 @@ declare_check! {
         title: "No Secret values committed in manifests",
         severity: Severity::High,
         area: Area::Secrets,
+        kinds: &["Secret"],
         profiles: HARDENING,
         references: &[
             mitre("T1552.001 Credentials In Files"),

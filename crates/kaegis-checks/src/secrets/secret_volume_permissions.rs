@@ -53,6 +53,7 @@ declare_check! {
         title: "Secret volume files must not be readable by others or writable",
         severity: Severity::Low,
         area: Area::Secrets,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: &[],
         references: &[
             k8s("Secret files permissions", "https://kubernetes.io/docs/concepts/configuration/secret/#secret-files-permissions"),

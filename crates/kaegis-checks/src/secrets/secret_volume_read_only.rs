@@ -41,6 +41,7 @@ declare_check! {
         title: "Mount Secret volumes with readOnly: true",
         severity: Severity::Low,
         area: Area::Secrets,
+        kinds: kaegis_core::check::WORKLOAD_KINDS,
         profiles: &[],
         references: &[
             k8s("CVE-2017-1002102: atomic writer volumes are read-only", "https://github.com/kubernetes/kubernetes/issues/60814"),

@@ -45,6 +45,7 @@ declare_check! {
         title: "No long-lived service account token Secrets",
         severity: Severity::Medium,
         area: Area::Secrets,
+        kinds: &["Secret"],
         profiles: HARDENING,
         references: &[
             mitre("T1528 Steal Application Access Token"),

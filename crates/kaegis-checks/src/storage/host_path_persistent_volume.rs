@@ -51,6 +51,7 @@ declare_check! {
         title: "PersistentVolumes must not be hostPath volumes",
         severity: Severity::High,
         area: Area::Storage,
+        kinds: &["PersistentVolume"],
         profiles: HARDENING,
         references: &[
             mitre("T1611 Escape to Host"),

@@ -57,6 +57,7 @@ declare_check! {
         title: "StorageClasses must request encrypted volumes",
         severity: Severity::Medium,
         area: Area::Storage,
+        kinds: &["StorageClass"],
         profiles: HARDENING,
         references: &[
             mitre("T1530 Data from Cloud Storage"),
