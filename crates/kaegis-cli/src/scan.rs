@@ -11,9 +11,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kaegis_core::{Diagnostic, DiagnosticLevel, Engine, Finding, Inventory, Object};
+use kaegis_core::{
+    Diagnostic, DiagnosticLevel, Engine, Finding, Inventory, Location, Object, Origin,
+};
 use kaegis_inputs::{Input, Syntax, discover, load};
-use kaegis_report::Report;
+use kaegis_report::{Checked, Report};
 use rayon::prelude::*;
 
 /// What one file contributed.
@@ -22,6 +24,7 @@ struct FileResult {
     findings: Vec<Finding>,
     diagnostics: Vec<Diagnostic>,
     objects: usize,
+    checked: Vec<Checked>,
     suppressed: usize,
     /// What the file's objects add to the inventory.
     inventory: Inventory,
@@ -75,6 +78,16 @@ fn check_bytes(engine: &Engine, path: Arc<Path>, bytes: &[u8], syntax: Syntax) -
     };
     let inventory = engine.needs_inventory();
     for obj in loaded.objects {
+        if let Origin::File { path, document, .. } = &obj.origin {
+            res.checked.push(Checked {
+                object: obj.id.clone(),
+                location: Location {
+                    file: Some(path.clone()),
+                    document: *document,
+                    pos: obj.root.pos,
+                },
+            });
+        }
         let outcome = engine.run_object(&obj);
         res.findings.extend(outcome.findings);
         res.suppressed += outcome.suppressed;
@@ -189,6 +202,7 @@ pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &s
         report.findings.extend(r.findings);
         report.diagnostics.extend(r.diagnostics);
         report.objects += r.objects;
+        report.checked.extend(r.checked);
         report.suppressed += r.suppressed;
         inventory.merge(r.inventory);
         if !r.kept.is_empty() {
@@ -239,7 +253,7 @@ pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kaegis_core::{Location, ObjectId, Pos};
+    use kaegis_core::{ObjectId, Pos};
 
     fn finding(line: u32) -> Finding {
         Finding {

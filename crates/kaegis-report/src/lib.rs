@@ -6,6 +6,7 @@
 //! - [`sarif`]: SARIF 2.1.0 for code-scanning tools;
 //! - [`markdown`]: a compact summary for pull-request comments;
 //! - [`policyreport`]: `wgpolicyk8s.io/v1alpha2` PolicyReports;
+//! - [`junit`]: JUnit XML, one test per object and applicable check;
 //! - [`baseline`]: only what is new against a saved JSON report.
 //!
 //! Reporters depend on kaegis-core only, never on inputs or checks: they see
@@ -15,12 +16,22 @@
 
 pub mod baseline;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod policyreport;
 pub mod sarif;
 pub mod terminal;
 
-use kaegis_core::{CheckMeta, Diagnostic, DiagnosticLevel, Finding, Severity};
+use kaegis_core::{CheckMeta, Diagnostic, DiagnosticLevel, Finding, Location, ObjectId, Severity};
+
+/// One object a scan checked.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    /// Its identity.
+    pub object: ObjectId,
+    /// Where it starts.
+    pub location: Location,
+}
 
 /// Everything a reporter needs about one scan.
 #[derive(Debug, Default)]
@@ -35,6 +46,10 @@ pub struct Report {
     pub files: usize,
     /// Objects checked.
     pub objects: usize,
+    /// The objects checked and where each starts, in file order (reporters
+    /// that list passing tests need them; may be empty when a caller only
+    /// counts).
+    pub checked: Vec<Checked>,
     /// Findings waived by a `kaegis.dev/ignore` annotation or exempted by
     /// the config file.
     pub suppressed: usize,
@@ -54,6 +69,7 @@ impl Report {
         self.findings.sort_by(|a, b| {
             (&a.location, a.check.code, &a.path).cmp(&(&b.location, b.check.code, &b.path))
         });
+        self.checked.sort_by(|a, b| a.location.cmp(&b.location));
         self.diagnostics
             .sort_by(|a, b| (&a.file, a.pos, a.level).cmp(&(&b.file, b.pos, b.level)));
     }
