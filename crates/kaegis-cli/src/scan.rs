@@ -268,6 +268,7 @@ mod tests {
             },
             message: String::new(),
             snippet: None,
+            fix: None,
         }
     }
 

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::check::{Check, Context, LATEST_PSS_MINOR, Profile, Scope};
-use crate::finding::{Finding, Location, Severity, Violation};
+use crate::finding::{Finding, FixProposal, Location, Severity, Violation};
 use crate::inventory::{Inventory, namespace_key};
 use crate::object::{Object, Origin};
 use crate::selector::{LabelSelector, Labels};
@@ -332,6 +332,14 @@ impl Engine {
                     },
                     message: v.message,
                     snippet: None,
+                    fix: v.fix.and_then(|fix| {
+                        let json_patch = fix.json_patch(&obj.root)?;
+                        Some(Box::new(FixProposal {
+                            fix: *fix,
+                            json_patch,
+                            object_pos: obj.root.pos,
+                        }))
+                    }),
                 };
                 if waiver.covers(meta.slug, meta.code) {
                     out.suppressed += 1;

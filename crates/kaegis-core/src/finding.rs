@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::check::CheckMeta;
+use crate::fix::Fix;
 use crate::node::Pos;
 use crate::object::ObjectId;
 use crate::path::JsonPath;
@@ -90,15 +91,30 @@ pub struct Finding {
     pub message: String,
     /// The source line at `location`, for reporters that show it.
     pub snippet: Option<String>,
+    /// The mechanical fix, when there is one.
+    pub fix: Option<Box<FixProposal>>,
+}
+
+/// A fix for one finding, ready for reporters and `kaegis fix`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FixProposal {
+    /// What the check proposes.
+    pub fix: Fix,
+    /// The same as an RFC 6902 JSON Patch against the object as scanned.
+    pub json_patch: serde_json::Value,
+    /// Where the object starts in its file (its document may hold a `List`).
+    pub object_pos: Pos,
 }
 
 /// What a check reports before the engine resolves location and severity.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Violation {
     /// The value (or missing field) at fault.
     pub path: JsonPath,
     /// One sentence about this object.
     pub message: String,
+    /// The mechanical fix, when there is one.
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Violation {
@@ -107,6 +123,13 @@ impl Violation {
         Self {
             path,
             message: message.into(),
+            fix: None,
         }
+    }
+
+    /// The violation with a mechanical fix.
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(Box::new(fix));
+        self
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`discover`]: which files a scan reads (recursion, `.gitignore`, `--exclude`, stdin);
 //! - [`yaml`] and [`json`]: parsers into the source-mapped [`kaegis_core::Node`] tree;
+//! - [`edit`]: format-preserving edits of YAML/JSON text (`kaegis fix`);
 //! - [`load`]: from a file's bytes to objects (`List` kinds unpacked) and
 //!   diagnostics (broken YAML with file:line:column, non-Kubernetes files noted).
 //!
@@ -10,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod discover;
+pub mod edit;
 pub mod json;
 pub mod load;
 pub mod skim;
