@@ -24,6 +24,9 @@ pub struct Cli {
 enum Command {
     /// Scan manifests: files, directories (recursive) or `-` for stdin.
     Scan(ScanArgs),
+    /// Apply the mechanical fixes of a scan to the files in place, changing
+    /// nothing else (comments, key order and formatting stay).
+    Fix(FixArgs),
     /// List the check catalog.
     Checks(ChecksArgs),
     /// Explain one check: what it checks, why it matters, how to fix it.
@@ -142,6 +145,39 @@ struct SelectArgs {
     /// Do not run this check (slug or code); repeatable.
     #[arg(long, value_name = "CHECK")]
     disable: Vec<String>,
+    /// The digest to pin an image to, for image-digest fixes
+    /// (`--pin nginx:1.25=sha256:…`); repeatable; adds to the config's
+    /// `imageDigests`.
+    #[arg(long, value_name = "IMAGE=DIGEST", value_parser = parse_pin)]
+    pin: Vec<(String, String)>,
+}
+
+fn parse_pin(s: &str) -> Result<(String, String), String> {
+    let (image, digest) = s
+        .rsplit_once('=')
+        .filter(|(i, _)| !i.is_empty())
+        .ok_or_else(|| format!("`{s}` is not IMAGE=DIGEST"))?;
+    if !kaegis_core::settings::is_sha256_digest(digest) {
+        return Err(format!(
+            "`{digest}` is not a digest: want sha256: and 64 hex digits"
+        ));
+    }
+    Ok((image.to_owned(), digest.to_owned()))
+}
+
+#[derive(clap::Args, Debug)]
+struct FixArgs {
+    /// Files or directories to fix.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Print the changes as a unified diff instead of writing them.
+    #[arg(long)]
+    dry_run: bool,
+    /// Leave out paths matching this gitignore-style glob; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -217,10 +253,13 @@ fn parse_pss_version(s: &str) -> Result<u32, String> {
 }
 
 /// A selection resolved from the command line and the config file.
-struct Resolved {
-    engine: Engine,
-    profile: Profile,
-    config: Option<PathBuf>,
+pub struct Resolved {
+    /// The engine over the selected checks.
+    pub engine: Engine,
+    /// The profile.
+    pub profile: Profile,
+    /// The config file applied.
+    pub config: Option<PathBuf>,
 }
 
 impl SelectArgs {
@@ -275,6 +314,7 @@ impl SelectArgs {
                 catalog.push(rule.into_check());
             }
         }
+        sel.settings.image_digests.extend(self.pin.iter().cloned());
         // A selection error names the config file when there is one.
         let engine = match &file {
             Some(f) => {
@@ -295,6 +335,14 @@ impl SelectArgs {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Fix(args) => crate::fix::run(
+            &args
+                .select
+                .resolve(args.paths.first().map(PathBuf::as_path))?,
+            &args.paths,
+            &args.exclude,
+            args.dry_run,
+        ),
         Command::Checks(args) => run_checks(args),
         Command::Explain { check, config } => run_explain(&check, config),
         Command::Rbac(RbacCommand::WhoCan {
@@ -534,6 +582,7 @@ fn run_explain(name: &str, config: Option<PathBuf>) -> anyhow::Result<ExitCode> 
                     no_config: false,
                     enable: Vec::new(),
                     disable: Vec::new(),
+                    pin: Vec::new(),
                 };
                 let resolved = select.resolve(None)?;
                 let found =

@@ -13,6 +13,10 @@ pub struct Settings {
     pub allowed_registries: Vec<String>,
     /// `image-digest`: require images pinned by `@sha256:` digest.
     pub require_digest: bool,
+    /// `image-digest` fixes: the digest to pin each image to, keyed by the
+    /// image exactly as manifests write it (`nginx:1.25` →
+    /// `sha256:<64 hex>`). Only images listed here get a fix.
+    pub image_digests: std::collections::BTreeMap<String, String>,
     /// `image-pull-secrets`: registries that need credentials. Empty: every
     /// registry except the well-known public ones.
     pub private_registries: Vec<String>,
@@ -41,6 +45,7 @@ impl Default for Settings {
         Self {
             allowed_registries: Vec::new(),
             require_digest: true,
+            image_digests: std::collections::BTreeMap::new(),
             private_registries: Vec::new(),
             required_labels: vec![
                 "app.kubernetes.io/name".to_owned(),
@@ -54,4 +59,10 @@ impl Default for Settings {
             custom_rules: Vec::new(),
         }
     }
+}
+
+/// True for a `sha256:` digest with 64 lower-case hex digits.
+pub fn is_sha256_digest(d: &str) -> bool {
+    d.strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }

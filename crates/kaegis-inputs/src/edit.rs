@@ -347,7 +347,12 @@ fn line_end_after(text: &str, end: usize) -> usize {
     while e > 0 && text.as_bytes()[e - 1].is_ascii_whitespace() {
         e -= 1;
     }
-    text[e..].find('\n').map_or(text.len(), |i| e + i)
+    let at = text[e..].find('\n').map_or(text.len(), |i| e + i);
+    if at > e && text.as_bytes()[at - 1] == b'\r' {
+        at - 1
+    } else {
+        at
+    }
 }
 
 fn is_plain_safe(s: &str) -> bool {
@@ -609,6 +614,22 @@ fn append_item(text: &str, seq: &SNode, item: &Json, style: Style) -> Result<Spl
 /// Plans one edit of the object that starts at `object` in document
 /// `document` of `text`.
 fn plan(text: &str, document: u32, object: Pos, edit: &Edit) -> Result<Option<Splice>, EditError> {
+    let mut splice = plan_lf(text, document, object, edit)?;
+    // New lines follow the file's own line ending.
+    if text.contains("\r\n")
+        && let Some(s) = &mut splice
+    {
+        s.text = s.text.replace('\n', "\r\n");
+    }
+    Ok(splice)
+}
+
+fn plan_lf(
+    text: &str,
+    document: u32,
+    object: Pos,
+    edit: &Edit,
+) -> Result<Option<Splice>, EditError> {
     let docs = span_documents(text)?;
     let root = docs
         .iter()
@@ -982,6 +1003,25 @@ mod tests {
         assert_eq!(
             out,
             "apiVersion: v1\nkind: Pod\nspec: {image: registry/app:1@sha256:ab, \"on\": \"yes\", m: \"a: b\"}\n"
+        );
+    }
+
+    #[test]
+    fn keeps_crlf_line_endings() {
+        let text = "apiVersion: v1\r\nkind: Pod\r\nspec:\r\n  hostPID: true\r\n";
+        let out = apply(
+            text,
+            0,
+            Pos::new(1, 1),
+            &[
+                set("spec.hostPID", json!(false)),
+                set("spec.securityContext.runAsNonRoot", json!(true)),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "apiVersion: v1\r\nkind: Pod\r\nspec:\r\n  hostPID: false\r\n  securityContext:\r\n    runAsNonRoot: true\r\n"
         );
     }
 

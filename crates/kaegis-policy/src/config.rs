@@ -288,6 +288,7 @@ fn parse_settings(r: &Reader<'_>, node: &Node) -> Result<Settings, ConfigError> 
     let keys = [
         "allowedRegistries",
         "requireDigest",
+        "imageDigests",
         "privateRegistries",
         "requiredLabels",
         "sandboxRuntimeClasses",
@@ -301,6 +302,27 @@ fn parse_settings(r: &Reader<'_>, node: &Node) -> Result<Settings, ConfigError> 
         match &*e.key {
             "allowedRegistries" => s.allowed_registries = r.strings(v, "allowedRegistries")?,
             "requireDigest" => s.require_digest = r.bool(v, "requireDigest")?,
+            "imageDigests" => {
+                if !v.is_map() {
+                    return Err(r.err(
+                        v.pos,
+                        "imageDigests must be a mapping of image to digest (`nginx:1.25: sha256:…`)",
+                    ));
+                }
+                for d in v.entries() {
+                    let digest = r.string(&d.value, "an imageDigests value")?;
+                    if !kaegis_core::settings::is_sha256_digest(&digest) {
+                        return Err(r.err(
+                            d.value.pos,
+                            format!(
+                                "imageDigests[{:?}] must be sha256: and 64 hex digits",
+                                d.key
+                            ),
+                        ));
+                    }
+                    s.image_digests.insert(d.key.to_string(), digest);
+                }
+            }
             "privateRegistries" => s.private_registries = r.strings(v, "privateRegistries")?,
             "requiredLabels" => s.required_labels = r.strings(v, "requiredLabels")?,
             "sandboxRuntimeClasses" => {

@@ -82,6 +82,16 @@ struct JsonFinding<'a> {
     location: JsonLocation,
     message: &'a str,
     fix: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    autofix: Option<AutoFix<'a>>,
+}
+
+/// A mechanical fix: what it does and the RFC 6902 JSON Patch against the
+/// object (JSON Pointers from the object's root).
+#[derive(Serialize)]
+struct AutoFix<'a> {
+    description: &'a str,
+    patch: &'a serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -115,6 +125,10 @@ fn finding<'a>(
         },
         message: &f.message,
         fix: fixes.get(f.check.slug).and_then(|x| x.as_deref()),
+        autofix: f.fix.as_deref().map(|p| AutoFix {
+            description: &p.fix.description,
+            patch: &p.json_patch,
+        }),
     }
 }
 

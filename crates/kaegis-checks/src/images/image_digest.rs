@@ -1,5 +1,6 @@
 //! KG202: Images must be pinned by digest.
-use kaegis_core::{Area, Context, Object, PodSpecView, Severity, Violation};
+use kaegis_core::{Area, Context, Fix, Object, PodSpecView, Severity, Violation};
+use serde_json::json;
 
 use super::container_images;
 use crate::macros::declare_check;
@@ -66,10 +67,19 @@ impl ImageDigest {
             } else {
                 "is not pinned by digest"
             };
-            out.push(Violation::new(
+            let mut v = Violation::new(
                 c.path().key("image"),
                 format!("{} image {:?} {why}", c.describe(), image.raw),
-            ));
+            );
+            if let Some(digest) = ctx.settings.image_digests.get(image.raw) {
+                let bare = image.raw.split_once('@').map_or(image.raw, |(b, _)| b);
+                v = v.with_fix(Fix::set(
+                    c.path().key("image"),
+                    json!(format!("{bare}@{digest}")),
+                    format!("pin the image to {digest}"),
+                ));
+            }
+            out.push(v);
         }
     }
 }

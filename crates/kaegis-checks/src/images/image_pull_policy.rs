@@ -1,5 +1,6 @@
 //! KG204: Images not pinned by digest must be pulled on every start.
-use kaegis_core::{Area, Context, Node, Object, PodSpecView, Severity, Violation};
+use kaegis_core::{Area, Context, Fix, Node, Object, PodSpecView, Severity, Violation};
+use serde_json::json;
 
 use super::ImageRef;
 use crate::macros::declare_check;
@@ -67,13 +68,17 @@ impl ImagePullPolicy {
             let policy = c.node.get("imagePullPolicy").and_then(Node::as_str);
             let path = c.path().key("imagePullPolicy");
             if policy == Some("Never") {
-                out.push(Violation::new(
-                    path,
-                    format!(
-                        "{} sets imagePullPolicy: Never, so it runs whatever image the node already holds",
-                        c.describe()
-                    ),
-                ));
+                let fix = Fix::set(path.clone(), json!("Always"), "set imagePullPolicy: Always");
+                out.push(
+                    Violation::new(
+                        path,
+                        format!(
+                            "{} sets imagePullPolicy: Never, so it runs whatever image the node already holds",
+                            c.describe()
+                        ),
+                    )
+                    .with_fix(fix),
+                );
                 continue;
             }
             let Some(image) = c
@@ -101,7 +106,8 @@ impl ImagePullPolicy {
                     image.raw
                 ),
             };
-            out.push(Violation::new(path, message));
+            let fix = Fix::set(path.clone(), json!("Always"), "set imagePullPolicy: Always");
+            out.push(Violation::new(path, message).with_fix(fix));
         }
     }
 }

@@ -1,5 +1,8 @@
 //! KG121: Containers must set allowPrivilegeEscalation: false.
-use kaegis_core::{Area, Context, Object, PodSpecView, PssControl, PssLevel, Severity, Violation};
+use kaegis_core::{
+    Area, Context, Fix, Object, PodSpecView, PssControl, PssLevel, Severity, Violation,
+};
+use serde_json::json;
 
 use super::{RESTRICTED, mitre, nsa, pss, windows_exempt};
 use crate::macros::declare_check;
@@ -41,20 +44,21 @@ impl AllowPrivilegeEscalation {
             return;
         }
         for c in pod.containers() {
-            match c.sc("allowPrivilegeEscalation").and_then(|n| n.as_bool()) {
-                Some(false) => {}
-                Some(true) => out.push(Violation::new(
-                    c.security_context_path("allowPrivilegeEscalation"),
-                    format!("{} allows privilege escalation", c.describe()),
-                )),
-                None => out.push(Violation::new(
-                    c.security_context_path("allowPrivilegeEscalation"),
-                    format!(
-                        "{} does not set allowPrivilegeEscalation: false",
-                        c.describe()
-                    ),
-                )),
-            }
+            let path = c.security_context_path("allowPrivilegeEscalation");
+            let message = match c.sc("allowPrivilegeEscalation").and_then(|n| n.as_bool()) {
+                Some(false) => continue,
+                Some(true) => format!("{} allows privilege escalation", c.describe()),
+                None => format!(
+                    "{} does not set allowPrivilegeEscalation: false",
+                    c.describe()
+                ),
+            };
+            let fix = Fix::set(
+                path.clone(),
+                json!(false),
+                "set allowPrivilegeEscalation: false",
+            );
+            out.push(Violation::new(path, message).with_fix(fix));
         }
     }
 }

@@ -1,7 +1,8 @@
 //! KG132: Pods should not mount a ServiceAccount token they do not need.
 use kaegis_core::{
-    Area, Context, Node, Object, PodSpecView, Scope, Severity, Violation, namespace_key,
+    Area, Context, Fix, Node, Object, PodSpecView, Scope, Severity, Violation, namespace_key,
 };
+use serde_json::json;
 
 use super::{mitre, nsa};
 use crate::macros::declare_check;
@@ -91,9 +92,11 @@ impl AutomountServiceAccountToken {
             None if account == "default" => "pod mounts the API token of the namespace's default ServiceAccount: the pod does not set automountServiceAccountToken: false".to_owned(),
             None => return,
         };
-        out.push(Violation::new(
-            pod.path("automountServiceAccountToken"),
-            message,
-        ));
+        let path = pod.path("automountServiceAccountToken");
+        out.push(Violation::new(path.clone(), message).with_fix(Fix::set(
+            path,
+            json!(false),
+            "set automountServiceAccountToken: false (pods that call the API need a projected token instead)",
+        )));
     }
 }

@@ -1,5 +1,8 @@
 //! KG102: Pods must not share the host's network, PID or IPC namespace.
-use kaegis_core::{Area, Context, Object, PodSpecView, PssControl, PssLevel, Severity, Violation};
+use kaegis_core::{
+    Area, Context, Fix, Object, PodSpecView, PssControl, PssLevel, Severity, Violation,
+};
+use serde_json::json;
 
 use super::{BASELINE, mitre, nsa, pss};
 use crate::macros::declare_check;
@@ -49,10 +52,17 @@ impl HostNamespaces {
             ("hostIPC", "the host's IPC namespace"),
         ] {
             if pod.field(field).and_then(|n| n.as_bool()) == Some(true) {
-                out.push(Violation::new(
-                    pod.path(field),
-                    format!("pod shares {what} ({field}: true)"),
-                ));
+                out.push(
+                    Violation::new(
+                        pod.path(field),
+                        format!("pod shares {what} ({field}: true)"),
+                    )
+                    .with_fix(Fix::set(
+                        pod.path(field),
+                        json!(false),
+                        format!("set {field}: false"),
+                    )),
+                );
             }
         }
     }

@@ -1,5 +1,8 @@
 //! KG103: Containers must not be privileged.
-use kaegis_core::{Area, Context, Object, PodSpecView, PssControl, PssLevel, Severity, Violation};
+use kaegis_core::{
+    Area, Context, Fix, Object, PodSpecView, PssControl, PssLevel, Severity, Violation,
+};
+use serde_json::json;
 
 use super::{BASELINE, mitre, nsa, pss};
 use crate::macros::declare_check;
@@ -45,10 +48,11 @@ impl Privileged {
         };
         for c in pod.containers() {
             if c.sc("privileged").and_then(|n| n.as_bool()) == Some(true) {
-                out.push(Violation::new(
-                    c.security_context_path("privileged"),
-                    format!("{} runs privileged", c.describe()),
-                ));
+                let path = c.security_context_path("privileged");
+                out.push(
+                    Violation::new(path.clone(), format!("{} runs privileged", c.describe()))
+                        .with_fix(Fix::set(path, json!(false), "set privileged: false")),
+                );
             }
         }
     }

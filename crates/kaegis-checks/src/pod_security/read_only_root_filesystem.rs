@@ -1,5 +1,6 @@
 //! KG130: Containers should have a read-only root file system.
-use kaegis_core::{Area, Context, Object, PodSpecView, Severity, Violation};
+use kaegis_core::{Area, Context, Fix, Object, PodSpecView, Severity, Violation};
+use serde_json::json;
 
 use super::nsa;
 use crate::macros::declare_check;
@@ -65,10 +66,12 @@ impl ReadOnlyRootFilesystem {
                 Some(false) => format!("{} sets readOnlyRootFilesystem: false", c.describe()),
                 None => format!("{} does not set readOnlyRootFilesystem: true", c.describe()),
             };
-            out.push(Violation::new(
-                c.security_context_path("readOnlyRootFilesystem"),
-                message,
-            ));
+            let path = c.security_context_path("readOnlyRootFilesystem");
+            out.push(Violation::new(path.clone(), message).with_fix(Fix::set(
+                path,
+                json!(true),
+                "set readOnlyRootFilesystem: true (mount an emptyDir where the app writes)",
+            )));
         }
     }
 }

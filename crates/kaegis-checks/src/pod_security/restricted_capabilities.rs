@@ -1,7 +1,8 @@
 //! KG125: Containers must drop ALL capabilities and add at most NET_BIND_SERVICE.
 use kaegis_core::{
-    Area, Context, Node, Object, PodSpecView, PssControl, PssLevel, Severity, Violation,
+    Area, Context, Fix, Node, Object, PodSpecView, PssControl, PssLevel, Severity, Violation,
 };
+use serde_json::json;
 
 use super::{RESTRICTED, mitre, nsa, pss, windows_exempt};
 use crate::macros::declare_check;
@@ -49,10 +50,18 @@ impl RestrictedCapabilities {
             let caps = c.sc("capabilities");
             let list = |k: &str| caps.and_then(|n| n.get(k)).map_or(&[][..], Node::items);
             if !list("drop").iter().any(|d| d.as_str() == Some("ALL")) {
-                out.push(Violation::new(
-                    c.security_context_path("capabilities").key("drop"),
-                    format!("{} does not drop ALL capabilities", c.describe()),
-                ));
+                let path = c.security_context_path("capabilities").key("drop");
+                out.push(
+                    Violation::new(
+                        path.clone(),
+                        format!("{} does not drop ALL capabilities", c.describe()),
+                    )
+                    .with_fix(Fix::append(
+                        path,
+                        json!("ALL"),
+                        "drop ALL capabilities",
+                    )),
+                );
             }
             for (i, cap) in list("add").iter().enumerate() {
                 let name = cap.as_str().unwrap_or("");

@@ -1,5 +1,8 @@
 //! KG122: Containers must run as non-root.
-use kaegis_core::{Area, Context, Object, PodSpecView, PssControl, PssLevel, Severity, Violation};
+use kaegis_core::{
+    Area, Context, Fix, Object, PodSpecView, PssControl, PssLevel, Severity, Violation,
+};
+use serde_json::json;
 
 use super::relaxed_for_user_namespace;
 use super::{RESTRICTED, nsa, pss};
@@ -37,6 +40,15 @@ declare_check! {
     }
 }
 
+/// Sets `runAsNonRoot: true` for the whole pod.
+fn pod_fix(pod: &PodSpecView) -> Fix {
+    Fix::set(
+        pod.security_context_path("runAsNonRoot"),
+        json!(true),
+        "set the pod's runAsNonRoot: true (its images must run as a non-zero UID)",
+    )
+}
+
 impl RunAsNonRoot {
     fn evaluate(&self, obj: &Object, ctx: &Context, out: &mut Vec<Violation>) {
         let Some(pod) = PodSpecView::of(obj) else {
@@ -47,26 +59,39 @@ impl RunAsNonRoot {
         }
         let pod_value = pod.sc("runAsNonRoot").and_then(|n| n.as_bool());
         if pod_value == Some(false) {
-            out.push(Violation::new(
-                pod.security_context_path("runAsNonRoot"),
-                "pod sets runAsNonRoot: false",
-            ));
+            out.push(
+                Violation::new(
+                    pod.security_context_path("runAsNonRoot"),
+                    "pod sets runAsNonRoot: false",
+                )
+                .with_fix(pod_fix(&pod)),
+            );
         }
         for c in pod.containers() {
             match c.sc("runAsNonRoot").and_then(|n| n.as_bool()) {
                 Some(true) => {}
-                Some(false) => out.push(Violation::new(
-                    c.security_context_path("runAsNonRoot"),
-                    format!("{} sets runAsNonRoot: false", c.describe()),
-                )),
+                Some(false) => out.push(
+                    Violation::new(
+                        c.security_context_path("runAsNonRoot"),
+                        format!("{} sets runAsNonRoot: false", c.describe()),
+                    )
+                    .with_fix(Fix::set(
+                        c.security_context_path("runAsNonRoot"),
+                        json!(true),
+                        "set runAsNonRoot: true (the image must run as a non-zero UID)",
+                    )),
+                ),
                 None if pod_value == Some(true) => {}
-                None => out.push(Violation::new(
-                    c.security_context_path("runAsNonRoot"),
-                    format!(
-                        "neither the pod nor {} sets runAsNonRoot: true",
-                        c.describe()
-                    ),
-                )),
+                None => out.push(
+                    Violation::new(
+                        c.security_context_path("runAsNonRoot"),
+                        format!(
+                            "neither the pod nor {} sets runAsNonRoot: true",
+                            c.describe()
+                        ),
+                    )
+                    .with_fix(pod_fix(&pod)),
+                ),
             }
         }
     }

@@ -94,17 +94,27 @@ impl SeccompBaseline {
             return;
         }
         if let Some(t) = profile_type(pod.sc("seccompProfile")).filter(|t| !valid_type(t)) {
-            out.push(Violation::new(
-                pod.security_context_path("seccompProfile").key("type"),
-                format!("pod sets seccomp profile type {t:?}"),
-            ));
+            out.push(
+                Violation::new(
+                    pod.security_context_path("seccompProfile").key("type"),
+                    format!("pod sets seccomp profile type {t:?}"),
+                )
+                .with_fix(super::seccomp_restricted::runtime_default(
+                    pod.security_context_path("seccompProfile").key("type"),
+                )),
+            );
         }
         for c in pod.containers() {
             if let Some(t) = profile_type(c.sc("seccompProfile")).filter(|t| !valid_type(t)) {
-                out.push(Violation::new(
-                    c.security_context_path("seccompProfile").key("type"),
-                    format!("{} sets seccomp profile type {t:?}", c.describe()),
-                ));
+                out.push(
+                    Violation::new(
+                        c.security_context_path("seccompProfile").key("type"),
+                        format!("{} sets seccomp profile type {t:?}", c.describe()),
+                    )
+                    .with_fix(super::seccomp_restricted::runtime_default(
+                        c.security_context_path("seccompProfile").key("type"),
+                    )),
+                );
             }
         }
     }

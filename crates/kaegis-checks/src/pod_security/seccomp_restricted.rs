@@ -1,5 +1,8 @@
 //! KG124: A RuntimeDefault or Localhost seccomp profile must be set.
-use kaegis_core::{Area, Context, Object, PodSpecView, PssControl, PssLevel, Severity, Violation};
+use kaegis_core::{
+    Area, Context, Fix, Object, PodSpecView, PssControl, PssLevel, Severity, Violation,
+};
+use serde_json::json;
 
 use super::seccomp_baseline::{profile_type, valid_type};
 use super::{RESTRICTED, nsa, pss, windows_exempt};
@@ -37,6 +40,15 @@ declare_check! {
     }
 }
 
+/// Sets a seccomp profile type to RuntimeDefault.
+pub(crate) fn runtime_default(path: kaegis_core::JsonPath) -> Fix {
+    Fix::set(
+        path,
+        json!("RuntimeDefault"),
+        "use the RuntimeDefault seccomp profile",
+    )
+}
+
 impl SeccompRestricted {
     fn evaluate(&self, obj: &Object, ctx: &Context, out: &mut Vec<Violation>) {
         let Some(pod) = PodSpecView::of(obj) else {
@@ -48,27 +60,42 @@ impl SeccompRestricted {
         let mut pod_set = false;
         match profile_type(pod.sc("seccompProfile")) {
             Some(t) if valid_type(t) => pod_set = true,
-            Some(t) => out.push(Violation::new(
-                pod.security_context_path("seccompProfile").key("type"),
-                format!("pod sets seccomp profile type {t:?}"),
-            )),
+            Some(t) => out.push(
+                Violation::new(
+                    pod.security_context_path("seccompProfile").key("type"),
+                    format!("pod sets seccomp profile type {t:?}"),
+                )
+                .with_fix(runtime_default(
+                    pod.security_context_path("seccompProfile").key("type"),
+                )),
+            ),
             None => {}
         }
         for c in pod.containers() {
             match profile_type(c.sc("seccompProfile")) {
                 Some(t) if valid_type(t) => {}
-                Some(t) => out.push(Violation::new(
-                    c.security_context_path("seccompProfile").key("type"),
-                    format!("{} sets seccomp profile type {t:?}", c.describe()),
-                )),
+                Some(t) => out.push(
+                    Violation::new(
+                        c.security_context_path("seccompProfile").key("type"),
+                        format!("{} sets seccomp profile type {t:?}", c.describe()),
+                    )
+                    .with_fix(runtime_default(
+                        c.security_context_path("seccompProfile").key("type"),
+                    )),
+                ),
                 None if pod_set => {}
-                None => out.push(Violation::new(
-                    c.security_context_path("seccompProfile"),
-                    format!(
-                        "neither the pod nor {} sets a RuntimeDefault or Localhost seccomp profile",
-                        c.describe()
-                    ),
-                )),
+                None => out.push(
+                    Violation::new(
+                        c.security_context_path("seccompProfile"),
+                        format!(
+                            "neither the pod nor {} sets a RuntimeDefault or Localhost seccomp profile",
+                            c.describe()
+                        ),
+                    )
+                    .with_fix(runtime_default(
+                        pod.security_context_path("seccompProfile").key("type"),
+                    )),
+                ),
             }
         }
     }

@@ -122,10 +122,32 @@ pub(crate) fn missing_probe(obj: &Object, probe: &str, out: &mut Vec<kaegis_core
         if c.kind == kaegis_core::ContainerKind::Regular
             && c.node.get(probe).is_none_or(Node::is_null)
         {
-            out.push(kaegis_core::Violation::new(
+            let mut v = kaegis_core::Violation::new(
                 c.path().key(probe),
                 format!("{} has no {probe}", c.describe()),
-            ));
+            );
+            // A placeholder probe on the first declared TCP port: mechanical,
+            // better than none, and worth replacing by an HTTP check of the
+            // application itself.
+            let port = c
+                .node
+                .get("ports")
+                .and_then(|p| p.items().first())
+                .filter(|p| {
+                    p.get("protocol")
+                        .and_then(Node::as_str)
+                        .is_none_or(|x| x == "TCP")
+                })
+                .and_then(|p| p.get("containerPort"))
+                .and_then(Node::as_i64);
+            if let Some(port) = port {
+                v = v.with_fix(kaegis_core::Fix::set(
+                    c.path().key(probe),
+                    serde_json::json!({ "tcpSocket": { "port": port } }),
+                    format!("add a {probe} on TCP port {port} (a placeholder: prefer an HTTP check of the app)"),
+                ));
+            }
+            out.push(v);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! KG303: Mounts of Secret volumes should say `readOnly: true`.
-use kaegis_core::{Area, Context, Node, Object, PodSpecView, Severity, Violation};
+use kaegis_core::{Area, Context, Fix, Node, Object, PodSpecView, Severity, Violation};
+use serde_json::json;
 
 use crate::macros::declare_check;
 use crate::refs::{k8s, mitre};
@@ -96,13 +97,21 @@ impl SecretVolumeReadOnly {
                 } else {
                     "without readOnly: true"
                 };
-                out.push(Violation::new(
-                    c.path().key("volumeMounts").index(i).key("readOnly"),
-                    format!(
-                        "{} mounts Secret volume \"{name}\" at {at} {how}",
-                        c.describe()
-                    ),
-                ));
+                let path = c.path().key("volumeMounts").index(i).key("readOnly");
+                out.push(
+                    Violation::new(
+                        path.clone(),
+                        format!(
+                            "{} mounts Secret volume \"{name}\" at {at} {how}",
+                            c.describe()
+                        ),
+                    )
+                    .with_fix(Fix::set(
+                        path,
+                        json!(true),
+                        "mount the Secret readOnly: true",
+                    )),
+                );
             }
         }
     }
