@@ -28,7 +28,7 @@ BIN=${KAEGIS_K8S_BIN:-$HOME/.cache/kaegis/k8s-bin}
 WORK=${KAEGIS_K8S_BUILD:-$HOME/.cache/kaegis/k8s-build}
 ETCD_FROM_APT=${KAEGIS_ETCD_FROM_APT:-auto}
 # Bump when the way a binary is built changes, to force a rebuild.
-RECIPE=1
+RECIPE=2
 
 # Kubernetes' own release build: static, trimmed, stripped, same tags.
 K8S_TAGS=selinux,notest,grpcnotrace
@@ -105,11 +105,8 @@ etcd_from_debian() {
 etcd_from_source() {
   local dir="$WORK/etcd-$ETCD_VERSION"
   mkdir -p "$dir"
-  cat > "$dir/go.mod" <<EOF
-module kaegis.local/etcd
-
-go 1.26.0
-EOF
+  # `go get` raises the go line to etcd's own (it sets the GODEBUG defaults).
+  printf 'module kaegis.local/etcd\n\ngo 1.21\n' > "$dir/go.mod"
   # etcd's own main (go.etcd.io/etcd/v3) is not installable (replace
   # directives); its body is this one call into the server module.
   cat > "$dir/main.go" <<'EOF'
@@ -149,7 +146,11 @@ if ! { is_current kube-apiserver "$k8s_stamp" && is_current kubectl "$k8s_stamp"
   staging=$(awk '/^replace \(/ { r = 1; next } r && /^\)/ { r = 0 }
                  r && $2 == "=>" && $3 ~ /^\.\/staging\// { print $1 }' "$kdir/go.mod")
   {
-    printf 'module kaegis.local/kubernetes\n\ngo 1.26.0\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$K8S_VERSION"
+    printf 'module kaegis.local/kubernetes\n\n'
+    # Kubernetes' go and godebug lines: they set the binaries' GODEBUG defaults.
+    awk '$1 == "go" && NF == 2 { print; print "" }
+         $1 == "godebug" { g = 1 } g { print } g && ($2 != "(" || $1 == ")") { g = 0 }' "$kdir/go.mod"
+    printf '\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$K8S_VERSION"
     for m in $staging; do
       # Only those Kubernetes requires (sample-* are replaced but unused).
       if grep -Eq "^[[:space:]]+$m v0\.0\.0([[:space:]]|$)" "$kdir/go.mod"; then
@@ -165,12 +166,14 @@ if ! { is_current kube-apiserver "$k8s_stamp" && is_current kubectl "$k8s_stamp"
 
   # What hack/lib/version.sh stamps into a release build, so /version and
   # `--version` report the real release instead of v0.0.0-master.
-  build_date=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Time": "\(.*\)",*$/\1/p')
+  # buildDate: the release's publication time, from the proxy's .info.
+  info_file=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Info": "\(.*\)",*$/\1/p')
+  build_date=$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "$info_file" 2>/dev/null || true)
   ver=${K8S_VERSION#v}; major=${ver%%.*}; minor=${ver#*.}; minor=${minor%%.*}
   ldflags="-s -w"
   for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
     ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
-    ldflags+=" -X $pkg.buildDate=${build_date:-1970-01-01T00:00:00Z}"
+    ldflags+=" -X $pkg.buildDate=${build_date:-1970-01-01T00:00:00Z} -X $pkg.gitCommit="
   done
   for cmd in kube-apiserver kubectl; do
     tc=$(date +%s.%N)
