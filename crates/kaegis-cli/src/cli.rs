@@ -382,6 +382,9 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         resolved.profile.as_str(),
     );
     report.config = resolved.config;
+    if args.format.iter().any(|f| f.format == Format::Sarif) {
+        crate::fix::attach_replacements(&mut report.findings);
+    }
     if let Some(b) = &baseline {
         report.baselined = b.filter(&mut report.findings);
     }

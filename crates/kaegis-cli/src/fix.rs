@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use kaegis_core::{Finding, Pos};
+use kaegis_core::{Finding, Pos, TextReplacement};
 use kaegis_inputs::edit;
+use rayon::prelude::*;
 
 use crate::cli::Resolved;
 use crate::scan;
@@ -166,4 +167,48 @@ pub fn run(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The line and column (1-based, in characters) of a byte offset.
+fn pos_at(text: &str, offset: usize) -> Pos {
+    let before = &text[..offset];
+    let line = before.bytes().filter(|b| *b == b'\n').count() as u32 + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos::new(line, before[line_start..].chars().count() as u32 + 1)
+}
+
+/// Computes, for every finding with a fix, the one text replacement that
+/// applies it to its file alone (what SARIF `fixes` carry). A fix that cannot
+/// be applied to the text keeps its JSON patch and gets no replacement.
+pub fn attach_replacements(findings: &mut [Finding]) {
+    let mut by_file: BTreeMap<Arc<Path>, Vec<&mut Finding>> = BTreeMap::new();
+    for f in findings.iter_mut() {
+        if f.fix.is_some()
+            && let Some(file) = f.location.file.clone()
+        {
+            by_file.entry(file).or_default().push(f);
+        }
+    }
+    by_file.into_par_iter().for_each(|(file, fs)| {
+        let Ok(bytes) = std::fs::read(&*file) else {
+            return;
+        };
+        let Ok(text) = kaegis_inputs::load::decode(&bytes) else {
+            return;
+        };
+        for f in fs {
+            let document = f.location.document;
+            let Some(p) = f.fix.as_deref_mut() else {
+                continue;
+            };
+            if let Ok(new) = edit::apply(text, document, p.object_pos, &p.fix.edits) {
+                let splice = edit::difference(text, &new);
+                p.replacement = Some(TextReplacement {
+                    start: pos_at(text, splice.start),
+                    end: pos_at(text, splice.end),
+                    text: splice.text,
+                });
+            }
+        }
+    });
 }

@@ -71,3 +71,100 @@ fn sarif_validates_against_the_official_schema() {
     bad["runs"][0]["results"][0]["level"] = Value::from("fatal");
     assert!(!validator.is_valid(&bad));
 }
+
+/// The char offset of a 1-based line and column.
+fn offset(text: &str, line: u64, col: u64) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(|l| l.chars().count())
+        .sum();
+    start + col as usize - 1
+}
+
+#[test]
+fn sarif_fixes_are_text_replacements_that_apply_the_fix() {
+    let out = Command::cargo_bin("kaegis")
+        .unwrap()
+        .current_dir(repo())
+        .args([
+            "scan",
+            "examples/insecure",
+            "--no-config",
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let with_fixes: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("fixes").is_some())
+        .collect();
+    assert!(
+        with_fixes.len() >= 25,
+        "{} results with fixes",
+        with_fixes.len()
+    );
+    for r in with_fixes {
+        assert!(
+            r["properties"]["jsonPatch"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
+        );
+        let change = &r["fixes"][0]["artifactChanges"][0];
+        let file = repo().join(change["artifactLocation"]["uri"].as_str().unwrap());
+        let text = std::fs::read_to_string(&file).unwrap();
+        let rep = &change["replacements"][0];
+        let region = &rep["deletedRegion"];
+        let chars: Vec<char> = text.chars().collect();
+        let start = offset(
+            &text,
+            region["startLine"].as_u64().unwrap(),
+            region["startColumn"].as_u64().unwrap(),
+        );
+        let end = offset(
+            &text,
+            region["endLine"].as_u64().unwrap(),
+            region["endColumn"].as_u64().unwrap(),
+        );
+        assert!(start <= end && end <= chars.len());
+        let inserted = rep["insertedContent"]["text"].as_str().unwrap();
+        let fixed: String = chars[..start]
+            .iter()
+            .copied()
+            .chain(inserted.chars())
+            .chain(chars[end..].iter().copied())
+            .collect();
+        assert_ne!(fixed, text);
+        // The fixed text no longer has this finding.
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join(file.file_name().unwrap());
+        std::fs::write(&copy, &fixed).unwrap();
+        let name = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap();
+        let reported = |path: &Path| {
+            let out = Command::cargo_bin("kaegis")
+                .unwrap()
+                .args(["scan", "--no-config", "--format", "json"])
+                .arg(path)
+                .output()
+                .unwrap();
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            v["findings"].as_array().unwrap().iter().any(|f| {
+                f["check"]["code"] == r["ruleId"]
+                    && name.ends_with(&format!("/{}", f["path"].as_str().unwrap()))
+                    && name.contains(f["object"]["name"].as_str().unwrap())
+            })
+        };
+        assert!(reported(&file), "{} at {name} before the fix", r["ruleId"]);
+        let still = reported(&copy);
+        assert!(
+            !still,
+            "{} at {name} is still reported after its SARIF fix",
+            r["ruleId"]
+        );
+    }
+}

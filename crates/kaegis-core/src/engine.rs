@@ -338,6 +338,7 @@ impl Engine {
                             fix: *fix,
                             json_patch,
                             object_pos: obj.root.pos,
+                            replacement: None,
                         }))
                     }),
                 };

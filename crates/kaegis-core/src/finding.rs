@@ -104,6 +104,20 @@ pub struct FixProposal {
     pub json_patch: serde_json::Value,
     /// Where the object starts in its file (its document may hold a `List`).
     pub object_pos: Pos,
+    /// The same as one replacement of the file's text, when the caller
+    /// computed it (for SARIF `fixes`).
+    pub replacement: Option<TextReplacement>,
+}
+
+/// A change to a file's text: `[start, end)` replaced by `text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextReplacement {
+    /// First replaced character.
+    pub start: Pos,
+    /// The character after the last one replaced (`start` for an insertion).
+    pub end: Pos,
+    /// The new text.
+    pub text: String,
 }
 
 /// What a check reports before the engine resolves location and severity.

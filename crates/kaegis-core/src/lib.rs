@@ -36,7 +36,7 @@ pub mod view;
 pub use check::{Area, Check, CheckMeta, Context, Profile, PssControl, PssLevel, Reference, Scope};
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use engine::{Engine, Exemption, Outcome, Selection, Waiver};
-pub use finding::{Finding, FixProposal, Location, Severity, Violation};
+pub use finding::{Finding, FixProposal, Location, Severity, TextReplacement, Violation};
 pub use fix::{Edit, Fix};
 pub use inventory::{Inventory, namespace_key};
 pub use node::{Entry, Node, Pos, Value};

@@ -111,6 +111,27 @@ pub fn to_value(report: &Report) -> Value {
                     "kaegis/v1": format!("{}|{}|{}|{}", f.check.code, f.object, f.path, uri(file)),
                 });
             }
+            if let Some(p) = &f.fix {
+                result["properties"]["jsonPatch"] = p.json_patch.clone();
+                result["properties"]["fixDescription"] = json!(p.fix.description);
+                if let (Some(r), Some(file)) = (&p.replacement, &f.location.file) {
+                    result["fixes"] = json!([{
+                        "description": { "text": p.fix.description },
+                        "artifactChanges": [{
+                            "artifactLocation": { "uri": uri(file) },
+                            "replacements": [{
+                                "deletedRegion": {
+                                    "startLine": r.start.line,
+                                    "startColumn": r.start.col,
+                                    "endLine": r.end.line,
+                                    "endColumn": r.end.col,
+                                },
+                                "insertedContent": { "text": r.text },
+                            }],
+                        }],
+                    }]);
+                }
+            }
             result["locations"] = json!([location]);
             result
         })
