@@ -27,39 +27,56 @@ struct FileFix {
     failed: Vec<(u32, String, String)>,
 }
 
-/// Applies the fixes of one file's findings to its text. Objects are edited
-/// from the bottom of the file up, so that lines added to one object never
-/// move an object not yet edited.
+/// Applies the fixes of one file's findings to its text. Documents, and the
+/// objects in a document, are edited from the bottom of the file up, so that
+/// lines added to one never move one not yet edited.
 fn fix_text(text: &str, findings: &[&Finding]) -> FileFix {
     let mut out = FileFix::default();
-    let mut by_object: BTreeMap<(u32, Pos), Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        if let Some(p) = &f.fix {
-            by_object
-                .entry((f.location.document, p.object_pos))
-                .or_default()
-                .push(f);
+    let fail = |out: &mut FileFix, f: &Finding, reason: String| {
+        out.failed.push((
+            f.location.pos.line,
+            format!("{} {}", f.check.code, f.check.slug),
+            reason,
+        ));
+    };
+    let editor = match edit::Editor::new(text) {
+        Ok(e) => e,
+        Err(e) => {
+            for f in findings {
+                fail(&mut out, f, e.to_string());
+            }
+            return out;
         }
+    };
+    let mut by_document: BTreeMap<u32, Vec<&Finding>> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.fix.is_some()) {
+        by_document.entry(f.location.document).or_default().push(f);
     }
-    let mut cur = text.to_owned();
-    for ((document, object_pos), fs) in by_object.into_iter().rev() {
+    let mut result = text.to_owned();
+    for (document, mut fs) in by_document.into_iter().rev() {
+        let Some((range, lines)) = editor.document(document) else {
+            for f in fs {
+                fail(&mut out, f, format!("document {document} not found"));
+            }
+            continue;
+        };
+        fs.sort_by_key(|f| f.fix.as_ref().map(|p| std::cmp::Reverse(p.object_pos)));
+        let mut cur = text[range.clone()].to_owned();
         for f in fs {
             let Some(p) = &f.fix else { continue };
-            match edit::apply(&cur, document, object_pos, &p.fix.edits) {
+            let local = Pos::new(p.object_pos.line.saturating_sub(lines), p.object_pos.col);
+            match edit::apply(&cur, 0, local, &p.fix.edits) {
                 Ok(next) => {
                     cur = next;
                     out.fixed += 1;
                 }
-                Err(e) => out.failed.push((
-                    f.location.pos.line,
-                    format!("{} {}", f.check.code, f.check.slug),
-                    e.to_string(),
-                )),
+                Err(e) => fail(&mut out, f, e.to_string()),
             }
         }
+        result.replace_range(range, &cur);
     }
-    if cur != text {
-        out.text = Some(cur);
+    if result != text {
+        out.text = Some(result);
     }
     out
 }
@@ -169,12 +186,28 @@ pub fn run(
     })
 }
 
-/// The line and column (1-based, in characters) of a byte offset.
-fn pos_at(text: &str, offset: usize) -> Pos {
-    let before = &text[..offset];
-    let line = before.bytes().filter(|b| *b == b'\n').count() as u32 + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Pos::new(line, before[line_start..].chars().count() as u32 + 1)
+/// Line starts of a text, for byte offset → line and column.
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Self { text, starts }
+    }
+
+    /// The line and column (1-based, in characters) of a byte offset.
+    fn pos(&self, offset: usize) -> Pos {
+        let line = self.starts.partition_point(|s| *s <= offset);
+        let start = self.starts[line - 1];
+        Pos::new(
+            line as u32,
+            self.text[start..offset].chars().count() as u32 + 1,
+        )
+    }
 }
 
 /// Computes, for every finding with a fix, the one text replacement that
@@ -196,16 +229,20 @@ pub fn attach_replacements(findings: &mut [Finding]) {
         let Ok(text) = kaegis_inputs::load::decode(&bytes) else {
             return;
         };
+        let Ok(editor) = edit::Editor::new(text) else {
+            return;
+        };
+        let lines = LineIndex::new(text);
         for f in fs {
             let document = f.location.document;
             let Some(p) = f.fix.as_deref_mut() else {
                 continue;
             };
-            if let Ok(new) = edit::apply(text, document, p.object_pos, &p.fix.edits) {
-                let splice = edit::difference(text, &new);
+            if let Ok((range, new)) = editor.edit(document, p.object_pos, &p.fix.edits) {
+                let splice = edit::difference(&text[range.clone()], &new);
                 p.replacement = Some(TextReplacement {
-                    start: pos_at(text, splice.start),
-                    end: pos_at(text, splice.end),
+                    start: lines.pos(range.start + splice.start),
+                    end: lines.pos(range.start + splice.end),
                     text: splice.text,
                 });
             }
