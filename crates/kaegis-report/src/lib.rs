@@ -20,7 +20,9 @@ pub mod policyreport;
 pub mod sarif;
 pub mod terminal;
 
-use kaegis_core::{CheckMeta, Diagnostic, DiagnosticLevel, Finding, Severity};
+use std::collections::BTreeMap;
+
+use kaegis_core::{CheckMeta, Diagnostic, DiagnosticLevel, Finding, ObjectId, Severity};
 
 /// Everything a reporter needs about one scan.
 #[derive(Debug, Default)]
@@ -35,6 +37,10 @@ pub struct Report {
     pub files: usize,
     /// Objects checked.
     pub objects: usize,
+    /// Objects checked, per namespace as [`namespace_group`] names them
+    /// (the HTML report scores namespaces with it; empty when the producer
+    /// of the report does not count them).
+    pub objects_by_namespace: BTreeMap<String, usize>,
     /// Findings waived by a `kaegis.dev/ignore` annotation or exempted by
     /// the config file.
     pub suppressed: usize,
@@ -80,6 +86,26 @@ impl Report {
         self.findings.iter().any(|f| f.severity >= threshold)
     }
 }
+
+/// The namespace a report files an object under: a Namespace's own name
+/// (its findings are about that namespace), `(cluster)` for other
+/// cluster-scoped objects, its `metadata.namespace`, or `(not set)` when the
+/// manifest leaves it to whoever runs `kubectl apply -n`. Real namespace
+/// names cannot contain parentheses, so the two placeholders never clash.
+pub fn namespace_group(id: &ObjectId) -> &str {
+    if id.kind == "Namespace" && id.api_version == "v1" {
+        &id.name
+    } else if id.is_cluster_scoped() {
+        CLUSTER_GROUP
+    } else {
+        id.namespace.as_deref().unwrap_or(UNSET_GROUP)
+    }
+}
+
+/// [`namespace_group`] of cluster-scoped objects.
+pub const CLUSTER_GROUP: &str = "(cluster)";
+/// [`namespace_group`] of namespaced objects without `metadata.namespace`.
+pub const UNSET_GROUP: &str = "(not set)";
 
 /// The version of kaegis that wrote a report.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
