@@ -5,6 +5,8 @@
 //! - [`json`]: the stable, versioned JSON report (`kaegis.dev/report/v1`);
 //! - [`sarif`]: SARIF 2.1.0 for code-scanning tools;
 //! - [`markdown`]: a compact summary for pull-request comments;
+//! - [`html`]: one self-contained page with scores, charts and a table of
+//!   findings to sort and filter;
 //! - [`policyreport`]: `wgpolicyk8s.io/v1alpha2` PolicyReports;
 //! - [`baseline`]: only what is new against a saved JSON report.
 //!
@@ -14,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod policyreport;
