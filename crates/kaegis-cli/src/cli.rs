@@ -81,6 +81,8 @@ enum Format {
     Markdown,
     /// JUnit XML: a test per object and applicable check.
     Junit,
+    /// One self-contained HTML page: scores, charts, a table to filter.
+    Html,
     /// wgpolicyk8s.io/v1alpha2 PolicyReports, one per namespace (a JSON List).
     #[value(name = "policyreport")]
     PolicyReport,
@@ -102,7 +104,7 @@ fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
     };
     let format = Format::from_str(name, true).map_err(|_| {
         format!(
-            "unknown format `{name}`; one of: terminal, json, sarif, markdown, junit, policyreport"
+            "unknown format `{name}`; one of: terminal, json, sarif, markdown, html, junit, policyreport"
         )
     })?;
     Ok(FormatSpec { format, file })
@@ -187,7 +189,7 @@ struct ScanArgs {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     select: SelectArgs,
-    /// Output format: terminal, json, sarif, markdown, junit, policyreport;
+    /// Output format: terminal, json, sarif, markdown, html, junit, policyreport;
     /// FORMAT=FILE writes that format to FILE. Repeatable: several formats
     /// in one scan (`--format sarif=out.sarif --format markdown=pr.md`).
     #[arg(long, short, value_name = "FORMAT[=FILE]", default_value = "terminal", value_parser = parse_format_spec)]
@@ -404,6 +406,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             Format::Sarif => kaegis_report::sarif::write(&report, &mut buf)?,
             Format::Markdown => kaegis_report::markdown::write(&report, &mut buf)?,
             Format::Junit => kaegis_report::junit::write(&report, &mut buf)?,
+            Format::Html => kaegis_report::html::write(&report, &mut buf)?,
             Format::PolicyReport => kaegis_report::policyreport::write(&report, &mut buf)?,
         }
         match spec.file.as_ref().or(args.output.as_ref()) {

@@ -7,6 +7,7 @@
 //! bodies no check reads) are kept, the inventory is built from them, and the
 //! inventory-scope checks run over them in a second parallel pass.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,6 +26,8 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     objects: usize,
     checked: Vec<Checked>,
+    /// Objects per namespace, as reports group them.
+    objects_by_namespace: BTreeMap<String, usize>,
     suppressed: usize,
     /// What the file's objects add to the inventory.
     inventory: Inventory,
@@ -87,6 +90,13 @@ fn check_bytes(engine: &Engine, path: Arc<Path>, bytes: &[u8], syntax: Syntax) -
                     pos: obj.root.pos,
                 },
             });
+        }
+        let ns = kaegis_report::namespace_group(&obj.id);
+        match res.objects_by_namespace.get_mut(ns) {
+            Some(n) => *n += 1,
+            None => {
+                res.objects_by_namespace.insert(ns.to_owned(), 1);
+            }
         }
         let outcome = engine.run_object(&obj);
         res.findings.extend(outcome.findings);
@@ -203,6 +213,9 @@ pub fn scan(engine: &Engine, paths: &[PathBuf], excludes: &[String], profile: &s
         report.diagnostics.extend(r.diagnostics);
         report.objects += r.objects;
         report.checked.extend(r.checked);
+        for (ns, n) in r.objects_by_namespace {
+            *report.objects_by_namespace.entry(ns).or_default() += n;
+        }
         report.suppressed += r.suppressed;
         inventory.merge(r.inventory);
         if !r.kept.is_empty() {

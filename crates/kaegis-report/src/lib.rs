@@ -5,6 +5,8 @@
 //! - [`json`]: the stable, versioned JSON report (`kaegis.dev/report/v1`);
 //! - [`sarif`]: SARIF 2.1.0 for code-scanning tools;
 //! - [`markdown`]: a compact summary for pull-request comments;
+//! - [`html`]: one self-contained page with scores, charts and a table of
+//!   findings to sort and filter;
 //! - [`policyreport`]: `wgpolicyk8s.io/v1alpha2` PolicyReports;
 //! - [`junit`]: JUnit XML, one test per object and applicable check;
 //! - [`baseline`]: only what is new against a saved JSON report.
@@ -15,12 +17,15 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod policyreport;
 pub mod sarif;
 pub mod terminal;
+
+use std::collections::BTreeMap;
 
 use kaegis_core::{CheckMeta, Diagnostic, DiagnosticLevel, Finding, Location, ObjectId, Severity};
 
@@ -50,6 +55,10 @@ pub struct Report {
     /// that list passing tests need them; may be empty when a caller only
     /// counts).
     pub checked: Vec<Checked>,
+    /// Objects checked, per namespace as [`namespace_group`] names them
+    /// (the HTML report scores namespaces with it; empty when the producer
+    /// of the report does not count them).
+    pub objects_by_namespace: BTreeMap<String, usize>,
     /// Findings waived by a `kaegis.dev/ignore` annotation or exempted by
     /// the config file.
     pub suppressed: usize,
@@ -96,6 +105,26 @@ impl Report {
         self.findings.iter().any(|f| f.severity >= threshold)
     }
 }
+
+/// The namespace a report files an object under: a Namespace's own name
+/// (its findings are about that namespace), `(cluster)` for other
+/// cluster-scoped objects, its `metadata.namespace`, or `(not set)` when the
+/// manifest leaves it to whoever runs `kubectl apply -n`. Real namespace
+/// names cannot contain parentheses, so the two placeholders never clash.
+pub fn namespace_group(id: &ObjectId) -> &str {
+    if id.kind == "Namespace" && id.api_version == "v1" {
+        &id.name
+    } else if id.is_cluster_scoped() {
+        CLUSTER_GROUP
+    } else {
+        id.namespace.as_deref().unwrap_or(UNSET_GROUP)
+    }
+}
+
+/// [`namespace_group`] of cluster-scoped objects.
+pub const CLUSTER_GROUP: &str = "(cluster)";
+/// [`namespace_group`] of namespaced objects without `metadata.namespace`.
+pub const UNSET_GROUP: &str = "(not set)";
 
 /// The version of kaegis that wrote a report.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
