@@ -134,8 +134,19 @@ struct CheckData<'a> {
 type ObjectData<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, &'a str);
 
 /// `[check, severity (0 = info … 4 = critical), object, JSON path, file
-/// (-1: none), line, column, message]`, indexes into the tables beside it.
-type FindingData<'a> = (usize, usize, usize, String, i64, u32, u32, &'a str);
+/// (-1: none), line, column, message, mechanical fix or null]`, indexes into
+/// the tables beside it; the fix is `[description, JSON Patch]`.
+type FindingData<'a> = (
+    usize,
+    usize,
+    usize,
+    String,
+    i64,
+    u32,
+    u32,
+    &'a str,
+    Option<(&'a str, &'a serde_json::Value)>,
+);
 
 /// The lines of one file around its findings: runs of consecutive lines,
 /// each `[first line number, [lines…]]`.
@@ -278,6 +289,9 @@ fn data(report: &Report) -> Data<'_> {
             f.location.pos.line,
             f.location.pos.col,
             f.message.as_str(),
+            f.fix
+                .as_deref()
+                .map(|p| (p.fix.description.as_str(), &p.json_patch)),
         ));
     }
     let (areas, namespaces) = group_scores(report);

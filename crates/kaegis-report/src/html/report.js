@@ -98,7 +98,7 @@
       var file = r[4] >= 0 ? D.files[r[4]] : null;
       return {
         i: i, check: c, sev: r[1], obj: o, path: r[3], file: file,
-        fileName: file ? file.name : '', line: r[5], col: r[6], message: r[7],
+        fileName: file ? file.name : '', line: r[5], col: r[6], message: r[7], autofix: r[8] || null,
         objText: o[1] + ' ' + (o[2] ? o[2] + '/' : '') + o[3],
         ns: o[4]
       };
@@ -598,6 +598,11 @@
     ]);
     var right = el('div', null, [el('h3', { text: 'How to fix' }),
       c.fix ? markdown(c.fix) : el('p', { 'class': 'sub', text: 'kaegis explain ' + c.slug })]);
+    if (f.autofix) {
+      right.append(el('h3', { text: 'Mechanical fix' }));
+      right.append(el('p', { 'class': 'autofix', text: f.autofix[0] + ' \u2014 `kaegis fix` applies it in place.' }));
+      right.append(el('pre', { 'class': 'md' }, el('code', { text: JSON.stringify(f.autofix[1], null, 2) })));
+    }
     if (c.references && c.references.length) {
       right.append(el('h3', { text: 'References' }));
       right.append(el('ul', { 'class': 'refs' }, c.references.map(function (r) {
