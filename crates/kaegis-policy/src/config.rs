@@ -46,6 +46,93 @@ pub struct Config {
     pub exemptions: Vec<Exemption>,
     /// `rules`: custom CEL rules, with the position of each declaration.
     pub rules: Vec<(Pos, RuleSpec)>,
+    /// `admission`: how `kaegis admission` decides.
+    pub admission: AdmissionSpec,
+}
+
+/// What the admission webhook does with a check's findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    /// Deny the request.
+    Enforce,
+    /// Admit it with warnings.
+    Warn,
+    /// Admit it and log the findings.
+    Audit,
+}
+
+impl Mode {
+    /// All modes, strictest first.
+    pub const ALL: [Mode; 3] = [Mode::Enforce, Mode::Warn, Mode::Audit];
+
+    /// The name used in config and labels (`kaegis.dev/<mode>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Warn => "warn",
+            Mode::Audit => "audit",
+        }
+    }
+}
+
+/// A level a mode applies: a profile, or nothing (`privileged`, `none`).
+pub type Level = Option<Profile>;
+
+/// Parses a level as config files and namespace labels write it:
+/// `privileged` or `none` (nothing), `baseline` and `restricted` (the Pod
+/// Security Standards, as Pod Security Admission names them), or a profile.
+pub fn parse_level(s: &str) -> Option<Level> {
+    match s {
+        "privileged" | "none" => Some(None),
+        "baseline" => Some(Some(Profile::PssBaseline)),
+        "restricted" => Some(Some(Profile::PssRestricted)),
+        other => Profile::parse(other).map(Some),
+    }
+}
+
+/// The `admission:` section.
+#[derive(Clone, Debug)]
+pub struct AdmissionSpec {
+    /// The level each mode applies (`enforce`, `warn`, `audit`).
+    pub levels: [(Mode, Level); 3],
+    /// `checks`: a mode for single checks (slug or code), whatever the
+    /// levels select; `off` leaves a check out of every mode.
+    pub checks: Vec<(String, Option<Mode>)>,
+    /// `namespaceLabels`: namespaces may set their own levels with
+    /// `kaegis.dev/enforce`, `kaegis.dev/warn`, `kaegis.dev/audit` labels.
+    pub namespace_labels: bool,
+    /// `exemptions.namespaces`: globs.
+    pub exempt_namespaces: Vec<String>,
+    /// `exemptions.usernames`: exact user names.
+    pub exempt_usernames: Vec<String>,
+    /// `exemptions.groups`: exact group names.
+    pub exempt_groups: Vec<String>,
+    /// `exemptions.labels`: objects whose labels match are exempt.
+    pub exempt_labels: Option<LabelSelector>,
+    /// `mutate.enabled`: add secure defaults in every namespace (otherwise
+    /// only where `kaegis.dev/mutate: "true"`).
+    pub mutate: bool,
+}
+
+impl Default for AdmissionSpec {
+    /// What Pod Security Admission recommends for a cautious rollout:
+    /// enforce baseline, warn on restricted.
+    fn default() -> Self {
+        Self {
+            levels: [
+                (Mode::Enforce, Some(Profile::PssBaseline)),
+                (Mode::Warn, Some(Profile::PssRestricted)),
+                (Mode::Audit, None),
+            ],
+            checks: Vec::new(),
+            namespace_labels: true,
+            exempt_namespaces: Vec::new(),
+            exempt_usernames: Vec::new(),
+            exempt_groups: Vec::new(),
+            exempt_labels: None,
+            mutate: false,
+        }
+    }
 }
 
 struct Reader<'a> {
@@ -202,6 +289,7 @@ impl Config {
             "parameters",
             "exemptions",
             "rules",
+            "admission",
         ];
         for e in r.map(root, "the config file", &keys)? {
             let v = &e.value;
@@ -251,6 +339,7 @@ impl Config {
                         cfg.rules.push((item.pos, rule));
                     }
                 }
+                "admission" => cfg.admission = parse_admission(&r, v)?,
                 _ => unreachable!("keys are checked above"),
             }
         }
@@ -499,6 +588,91 @@ fn parse_rule(r: &Reader<'_>, node: &Node, index: usize) -> Result<RuleSpec, Con
         matching,
         params: get("params").cloned(),
     })
+}
+
+fn parse_admission(r: &Reader<'_>, node: &Node) -> Result<AdmissionSpec, ConfigError> {
+    let mut spec = AdmissionSpec::default();
+    let keys = [
+        "enforce",
+        "warn",
+        "audit",
+        "checks",
+        "namespaceLabels",
+        "exemptions",
+        "mutate",
+    ];
+    let level = |v: &Node, what: &str| -> Result<Level, ConfigError> {
+        let name = r.string(v, what)?;
+        parse_level(&name).ok_or_else(|| {
+            r.err(
+                v.pos,
+                format!(
+                    "unknown level `{name}` for {what}; one of: privileged, baseline, restricted, {}",
+                    profile_names()
+                ),
+            )
+        })
+    };
+    for e in r.map(node, "admission", &keys)? {
+        let v = &e.value;
+        match &*e.key {
+            "enforce" => spec.levels[0].1 = level(v, "admission.enforce")?,
+            "warn" => spec.levels[1].1 = level(v, "admission.warn")?,
+            "audit" => spec.levels[2].1 = level(v, "admission.audit")?,
+            "checks" => {
+                if !v.is_map() {
+                    return Err(r.err(
+                        v.pos,
+                        "admission.checks must map check slugs to enforce, warn, audit or off",
+                    ));
+                }
+                for c in v.entries() {
+                    let name = r.string(&c.value, "a check's mode")?;
+                    let mode = match name.as_str() {
+                        "enforce" => Some(Mode::Enforce),
+                        "warn" => Some(Mode::Warn),
+                        "audit" => Some(Mode::Audit),
+                        "off" => None,
+                        _ => {
+                            return Err(r.err(
+                                c.value.pos,
+                                format!("unknown mode `{name}`; one of: enforce, warn, audit, off"),
+                            ));
+                        }
+                    };
+                    spec.checks.push((c.key.to_string(), mode));
+                }
+            }
+            "namespaceLabels" => spec.namespace_labels = r.bool(v, "admission.namespaceLabels")?,
+            "exemptions" => {
+                let keys = ["namespaces", "usernames", "groups", "labels"];
+                for x in r.map(v, "admission.exemptions", &keys)? {
+                    let w = &x.value;
+                    match &*x.key {
+                        "namespaces" => spec.exempt_namespaces = r.strings(w, "namespaces")?,
+                        "usernames" => spec.exempt_usernames = r.strings(w, "usernames")?,
+                        "groups" => spec.exempt_groups = r.strings(w, "groups")?,
+                        "labels" => {
+                            r.map(w, "labels", &["matchLabels", "matchExpressions"])?;
+                            let sel = LabelSelector::parse(Some(w));
+                            if sel.invalid {
+                                return Err(r.err(w.pos, "labels must be a label selector"));
+                            }
+                            spec.exempt_labels = Some(sel);
+                        }
+                        _ => unreachable!("keys are checked above"),
+                    }
+                }
+            }
+            "mutate" => {
+                for x in r.map(v, "admission.mutate", &["enabled"])? {
+                    spec.mutate = r.bool(&x.value, "admission.mutate.enabled")?;
+                }
+            }
+            _ => unreachable!("keys are checked above"),
+        }
+    }
+    Ok(spec)
 }
 
 fn parse_exemption(r: &Reader<'_>, node: &Node) -> Result<Exemption, ConfigError> {

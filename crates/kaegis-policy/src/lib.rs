@@ -10,5 +10,5 @@
 
 pub mod config;
 
-pub use config::{CONFIG_FILE_NAMES, Config, ConfigError};
+pub use config::{AdmissionSpec, CONFIG_FILE_NAMES, Config, ConfigError, Level, Mode, parse_level};
 pub mod rules;
