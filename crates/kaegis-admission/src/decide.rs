@@ -54,6 +54,8 @@ pub struct Decision {
     pub skipped: Option<String>,
     /// The levels in force, for the log.
     pub levels: Vec<(Mode, String)>,
+    /// The object's `kind namespace/name`, when it was read.
+    pub object: Option<String>,
 }
 
 /// The admission controller's policy: built once, shared by every request.
@@ -289,6 +291,7 @@ impl Admission {
             judged,
             skipped: None,
             levels,
+            object: Some(obj.id.to_string()),
         }
     }
 
@@ -333,6 +336,7 @@ impl Admission {
         }
         Decision {
             response,
+            object: Some(obj.id.to_string()),
             ..Decision::default()
         }
     }

@@ -3,15 +3,20 @@
 //! - [`review`]: admission.k8s.io/v1 AdmissionReview requests and responses;
 //! - [`decide`]: per request, the checks of each mode (enforce, warn, audit)
 //!   from the config and the namespace's labels, exemptions, and the answer;
-//! - [`mutate`]: secure defaults as a JSON Patch, never overriding the user.
+//! - [`mutate`]: secure defaults as a JSON Patch, never overriding the user;
+//! - [`server`]: HTTPS with certificate reload, health, metrics, graceful
+//!   shutdown;
+//! - [`certs`]: a CA and serving certificate for the webhook.
 //!
 //! The same checks as `kaegis scan` decide here, on the object the API
 //! server sends, in microseconds.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod certs;
 pub mod decide;
 pub mod mutate;
 pub mod review;
+pub mod server;
 
 pub use decide::{Admission, ClusterView, Decision};

@@ -27,6 +27,9 @@ enum Command {
     /// Apply the mechanical fixes of a scan to the files in place, changing
     /// nothing else (comments, key order and formatting stay).
     Fix(FixArgs),
+    /// Run the validating and mutating admission webhook (HTTPS), or make its
+    /// certificates (`kaegis admission certs`).
+    Admission(AdmissionArgs),
     /// List the check catalog.
     Checks(ChecksArgs),
     /// Explain one check: what it checks, why it matters, how to fix it.
@@ -168,6 +171,57 @@ fn parse_pin(s: &str) -> Result<(String, String), String> {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+struct AdmissionArgs {
+    #[command(subcommand)]
+    command: Option<AdmissionCommand>,
+    /// HTTPS address for /validate and /mutate (e.g. 0.0.0.0:8443).
+    #[arg(long, value_name = "ADDR", required = false)]
+    listen: Option<std::net::SocketAddr>,
+    /// PEM certificate chain; re-read when it changes.
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key; re-read when it changes.
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Plain-HTTP address for /healthz, /readyz and /metrics (e.g. 0.0.0.0:9090).
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<std::net::SocketAddr>,
+    /// Config file (its `admission:` section, parameters, exemptions, rules)
+    /// [default: enforce pss-baseline, warn pss-restricted].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Pod Security Standards version: v1.0 … v1.37, or latest.
+    #[arg(long, value_parser = parse_pss_version)]
+    pss_version: Option<u32>,
+    /// Seconds to receive and answer one request (keep it below the
+    /// webhook's timeoutSeconds).
+    #[arg(long, value_name = "SECONDS", default_value_t = 4)]
+    request_timeout: u64,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdmissionCommand {
+    /// Write ca.crt, tls.crt and tls.key for the webhook and print the
+    /// caBundle for its webhook configurations.
+    Certs {
+        /// Folder to write to.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// A DNS name the API server calls the webhook by; repeatable
+        /// (kaegis-admission.kaegis-system.svc).
+        #[arg(long, value_name = "NAME")]
+        dns: Vec<String>,
+        /// An IP address the API server calls the webhook by; repeatable.
+        #[arg(long, value_name = "IP")]
+        ip: Vec<std::net::IpAddr>,
+        /// Days the certificates are valid.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
+}
+
+#[derive(clap::Args, Debug)]
 struct FixArgs {
     /// Files or directories to fix.
     #[arg(required = true, value_name = "PATH")]
@@ -269,6 +323,23 @@ impl SelectArgs {
     /// under the command line, and builds the engine over the catalog plus
     /// the config's custom rules.
     fn resolve(&self, start: Option<&Path>) -> anyhow::Result<Resolved> {
+        let p = self.prepare(start)?;
+        // A selection error names the config file when there is one.
+        let engine = match &p.file {
+            Some(f) => Engine::new(&p.catalog, &p.selection)
+                .with_context(|| format!("in {}", f.display()))?,
+            None => Engine::new(&p.catalog, &p.selection)?,
+        };
+        Ok(Resolved {
+            engine,
+            profile: p.selection.profile,
+            config: p.file,
+        })
+    }
+
+    /// The catalog (plus the config's custom rules), the selection and the
+    /// config's admission section, before any engine is built.
+    fn prepare(&self, start: Option<&Path>) -> anyhow::Result<Prepared> {
         let file = match (&self.config, self.no_config) {
             (Some(f), _) => Some(f.clone()),
             (None, true) => None,
@@ -289,6 +360,7 @@ impl SelectArgs {
             ..Selection::default()
         };
         let mut catalog: Vec<&'static dyn Check> = kaegis_checks::CATALOG.clone();
+        let mut admission = kaegis_policy::AdmissionSpec::default();
         if let Some(f) = &file {
             let cfg = Config::load(f)?;
             for (pos, rule) in &cfg.rules {
@@ -312,24 +384,27 @@ impl SelectArgs {
                 }
             }
             cfg.apply(&mut sel, self.profile.is_some(), self.pss_version.is_some());
+            admission = cfg.admission.clone();
             for (_, rule) in cfg.rules {
                 catalog.push(rule.into_check());
             }
         }
         sel.settings.image_digests.extend(self.pin.iter().cloned());
-        // A selection error names the config file when there is one.
-        let engine = match &file {
-            Some(f) => {
-                Engine::new(&catalog, &sel).with_context(|| format!("in {}", f.display()))?
-            }
-            None => Engine::new(&catalog, &sel)?,
-        };
-        Ok(Resolved {
-            engine,
-            profile: sel.profile,
-            config: file,
+        Ok(Prepared {
+            catalog,
+            selection: sel,
+            admission,
+            file,
         })
     }
+}
+
+/// A selection before its engine is built.
+struct Prepared {
+    catalog: Vec<&'static dyn Check>,
+    selection: Selection,
+    admission: kaegis_policy::AdmissionSpec,
+    file: Option<PathBuf>,
 }
 
 /// Runs a parsed command line; the exit code follows DESIGN.md
@@ -346,6 +421,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args.dry_run,
         ),
         Command::Checks(args) => run_checks(args),
+        Command::Admission(args) => run_admission(args),
         Command::Explain { check, config } => run_explain(&check, config),
         Command::Rbac(RbacCommand::WhoCan {
             verb,
@@ -635,5 +711,82 @@ fn run_explain(name: &str, config: Option<PathBuf>) -> anyhow::Result<ExitCode> 
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_admission(args: AdmissionArgs) -> anyhow::Result<ExitCode> {
+    if let Some(AdmissionCommand::Certs { out, dns, ip, days }) = args.command {
+        let w = kaegis_admission::certs::write(&out, &dns, &ip, days)?;
+        eprintln!(
+            "wrote {}, {} and {}",
+            w.ca.display(),
+            w.cert.display(),
+            w.key.display()
+        );
+        println!("{}", w.ca_bundle);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(listen), Some(tls_cert), Some(tls_key)) = (args.listen, args.tls_cert, args.tls_key)
+    else {
+        bail!(
+            "kaegis admission needs --listen, --tls-cert and --tls-key (or the `certs` subcommand)"
+        );
+    };
+    let select = SelectArgs {
+        profile: None,
+        pss_version: args.pss_version,
+        config: args.config,
+        no_config: false,
+        enable: Vec::new(),
+        disable: Vec::new(),
+        pin: Vec::new(),
+    };
+    // No upward search: a webhook reads the config it is given, or none.
+    let prepared = if select.config.is_some() {
+        select.prepare(None)?
+    } else {
+        SelectArgs {
+            no_config: true,
+            ..select
+        }
+        .prepare(None)?
+    };
+    let admission = kaegis_admission::Admission::new(
+        &prepared.catalog,
+        &prepared.selection,
+        prepared.admission,
+    )
+    .map_err(|e| match &prepared.file {
+        Some(f) => anyhow::anyhow!("in {}: {e}", f.display()),
+        None => anyhow::anyhow!("{e}"),
+    })?;
+    let opts = kaegis_admission::server::Options {
+        listen,
+        metrics_listen: args.metrics_listen,
+        tls_cert,
+        tls_key,
+        limits: kaegis_admission::server::Limits {
+            request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
+            ..Default::default()
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(kaegis_admission::server::run(
+        opts,
+        std::sync::Arc::new(admission),
+        std::sync::Arc::new(kaegis_admission::server::NoCluster),
+        |b| {
+            eprintln!(
+                "kaegis admission: serving AdmissionReview on https://{} (/validate, /mutate){}",
+                b.webhook,
+                b.metrics
+                    .map(|m| format!(", health and metrics on http://{m}"))
+                    .unwrap_or_default()
+            );
+        },
+        None,
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
