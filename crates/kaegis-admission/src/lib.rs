@@ -6,6 +6,7 @@
 //! - [`mutate`]: secure defaults as a JSON Patch, never overriding the user;
 //! - [`server`]: HTTPS with certificate reload, health, metrics, graceful
 //!   shutdown;
+//! - [`cache`]: the cluster around a request, from kube-rs watches;
 //! - [`certs`]: a CA and serving certificate for the webhook.
 //!
 //! The same checks as `kaegis scan` decide here, on the object the API
@@ -13,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod certs;
 pub mod decide;
 pub mod mutate;

@@ -198,6 +198,14 @@ struct AdmissionArgs {
     /// webhook's timeoutSeconds).
     #[arg(long, value_name = "SECONDS", default_value_t = 4)]
     request_timeout: u64,
+    /// Kubeconfig for the watch cache [default: $KUBECONFIG, ~/.kube/config,
+    /// or the in-cluster service account].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_cluster")]
+    kubeconfig: Option<PathBuf>,
+    /// Run without the cluster: namespace labels unknown, cross-object
+    /// checks silent.
+    #[arg(long)]
+    no_cluster: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -773,10 +781,45 @@ fn run_admission(args: AdmissionArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(kaegis_admission::server::run(
+    let no_cluster = args.no_cluster;
+    let kubeconfig = args.kubeconfig;
+    runtime.block_on(async move {
+        let views: std::sync::Arc<dyn kaegis_admission::server::Views> = if no_cluster {
+            std::sync::Arc::new(kaegis_admission::server::NoCluster)
+        } else {
+            let client = kube_client(kubeconfig.as_deref()).await?;
+            kaegis_admission::cache::ClusterCache::start(client)
+        };
+        serve(opts, admission, views).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn kube_client(kubeconfig: Option<&Path>) -> anyhow::Result<kube::Client> {
+    let config = match kubeconfig {
+        Some(path) => {
+            let kc = kube::config::Kubeconfig::read_from(path)
+                .with_context(|| format!("cannot read the kubeconfig {}", path.display()))?;
+            kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
+                .await
+                .with_context(|| format!("kubeconfig {}", path.display()))?
+        }
+        None => kube::Config::infer().await.context(
+            "no cluster to watch (set KUBECONFIG, --kubeconfig, run in a pod, or pass --no-cluster)",
+        )?,
+    };
+    Ok(kube::Client::try_from(config)?)
+}
+
+async fn serve(
+    opts: kaegis_admission::server::Options,
+    admission: kaegis_admission::Admission,
+    views: std::sync::Arc<dyn kaegis_admission::server::Views>,
+) -> anyhow::Result<()> {
+    kaegis_admission::server::run(
         opts,
         std::sync::Arc::new(admission),
-        std::sync::Arc::new(kaegis_admission::server::NoCluster),
+        views,
         |b| {
             eprintln!(
                 "kaegis admission: serving AdmissionReview on https://{} (/validate, /mutate){}",
@@ -787,6 +830,6 @@ fn run_admission(args: AdmissionArgs) -> anyhow::Result<ExitCode> {
             );
         },
         None,
-    ))?;
-    Ok(ExitCode::SUCCESS)
+    )
+    .await
 }
