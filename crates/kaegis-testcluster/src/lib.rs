@@ -298,6 +298,9 @@ impl Builder {
             "--disable-admission-plugins=ServiceAccount".into(),
             // No Endpoints for the `kubernetes` Service, nothing to reconcile.
             "--endpoint-reconciler-type=none".into(),
+            // As kubeadm and managed clusters run it: privileged pods are a
+            // policy question (admission), not refused outright.
+            "--allow-privileged=true".into(),
         ];
         let extra: Vec<String> = self
             .apiserver_args
