@@ -168,7 +168,9 @@ impl Admission {
         if !matches!(req.operation.as_str(), "CREATE" | "UPDATE") {
             return Err(Ok(format!("{} is not checked", req.operation)));
         }
-        if !req.sub_resource.is_empty() {
+        // `kubectl debug` adds containers through this subresource, with the
+        // whole Pod as the object: it is checked like the Pod.
+        if !req.sub_resource.is_empty() && req.sub_resource != "ephemeralcontainers" {
             return Err(Ok(format!(
                 "subresource {} is not checked",
                 req.sub_resource
@@ -190,6 +192,17 @@ impl Admission {
             obj.id.name = req.name.clone();
         }
         Ok(obj)
+    }
+
+    /// The stored object of an UPDATE, when it can be read.
+    fn old_object(&self, req: &Request) -> Option<Object> {
+        let raw = req.old_object.as_ref()?;
+        let root = kaegis_inputs::json::parse_json(raw.get()).ok()?;
+        let mut obj = Object::from_root(root, Origin::Other(Arc::from(req.uid.as_str())))?;
+        if obj.id.namespace.is_none() && !req.namespace.is_empty() {
+            obj.id.namespace = Some(req.namespace.clone());
+        }
+        Some(obj)
     }
 
     /// Runs the checks of every mode on an object.
@@ -256,7 +269,24 @@ impl Admission {
         if let Some(why) = self.exempt(req, Some(&obj)) {
             return skipped(req, why);
         }
-        let (judged, levels) = self.judge(&obj, view);
+        let (mut judged, levels) = self.judge(&obj, view);
+        // An UPDATE is denied only for what it makes worse: violations the
+        // stored object already has are warned about, not enforced, so that
+        // controllers updating objects created before a policy tightened
+        // (a Deployment scaling its old ReplicaSet) are never blocked.
+        if req.operation == "UPDATE"
+            && let Some(old) = self.old_object(req)
+        {
+            let (before, _) = self.judge(&old, view);
+            for j in judged.iter_mut().filter(|j| j.mode == Mode::Enforce) {
+                let existed = before.iter().any(|b| {
+                    b.finding.check.code == j.finding.check.code && b.finding.path == j.finding.path
+                });
+                if existed {
+                    j.mode = Mode::Warn;
+                }
+            }
+        }
         let mut response = Response::allow(&req.uid);
         let enforced: Vec<&Finding> = judged
             .iter()
@@ -520,6 +550,32 @@ mod tests {
         let mut r = request("web", "CREATE", PRIVILEGED);
         r.user_info.groups.push("ops".into());
         assert!(a.validate(&r, &ClusterView::default()).response.allowed);
+    }
+
+    #[test]
+    fn updates_enforce_only_what_they_make_worse_and_debug_containers_are_checked() {
+        let a = admission(AdmissionSpec::default());
+        let update = |old: &str, new: &str| {
+            let body = format!(
+                r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"u","namespace":"web","operation":"UPDATE","object":{new},"oldObject":{old}}}}}"#
+            );
+            a.validate(
+                &review::parse(body.as_bytes()).unwrap(),
+                &ClusterView::default(),
+            )
+        };
+        // Already privileged: a label change passes, with the warning.
+        let relabelled = PRIVILEGED.replace(r#""name":"p""#, r#""name":"p","labels":{"x":"y"}"#);
+        let d = update(PRIVILEGED, &relabelled);
+        assert!(d.response.allowed, "{:?}", d.response.status);
+        assert!(d.response.warnings.iter().any(|w| w.contains("KG103")));
+        // Made privileged by the update: denied.
+        let d = update(PLAIN, PRIVILEGED);
+        assert!(!d.response.allowed);
+
+        let mut r = request("web", "UPDATE", PRIVILEGED);
+        r.sub_resource = "ephemeralcontainers".into();
+        assert!(!a.validate(&r, &ClusterView::default()).response.allowed);
     }
 
     #[test]

@@ -228,6 +228,9 @@ async fn decides_bounds_reports_reloads_and_drains() {
         .await
         .unwrap();
     inflight.write_all(&body[..10]).await.unwrap();
+    // Let the server read the request's head: the request is then in flight
+    // (a connection whose head has not arrived yet is idle, and closed).
+    tokio::time::sleep(Duration::from_millis(300)).await;
     server.stop.take().unwrap().send(()).unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     inflight.write_all(&body[10..]).await.unwrap();

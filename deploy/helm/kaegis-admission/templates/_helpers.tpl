@@ -79,15 +79,9 @@ namespaceSelector:
 {{/* The webhook's config file (see values.yaml `policy`). */}}
 {{- define "kaegis-admission.config" -}}
 admission:
-{{- with .Values.policy.enforce }}
-  enforce: {{ . }}
-{{- end }}
-{{- with .Values.policy.warn }}
-  warn: {{ . }}
-{{- end }}
-{{- with .Values.policy.audit }}
-  audit: {{ . }}
-{{- end }}
+  enforce: {{ .Values.policy.enforce | default "privileged" }}
+  warn: {{ .Values.policy.warn | default "privileged" }}
+  audit: {{ .Values.policy.audit | default "privileged" }}
   exemptions:
     namespaces: {{ include "kaegis-admission.excludedNamespaces" . }}
 {{- end }}
