@@ -259,16 +259,26 @@ impl Admission {
         (judged, levels)
     }
 
-    /// Decides a `/validate` request.
-    pub fn validate(&self, req: &Request, view: &ClusterView) -> Decision {
+    /// The object to judge, or the decision for a request that needs no
+    /// look (ignored operation or subresource, exempt) or cannot be read.
+    fn judged_object(&self, req: &Request) -> Result<Object, Box<Decision>> {
         let obj = match self.object(req) {
             Ok(obj) => obj,
-            Err(Ok(why)) => return skipped(req, why),
-            Err(Err(e)) => return malformed(req, e),
+            Err(Ok(why)) => return Err(Box::new(skipped(req, why))),
+            Err(Err(e)) => return Err(Box::new(malformed(req, e))),
         };
-        if let Some(why) = self.exempt(req, Some(&obj)) {
-            return skipped(req, why);
+        match self.exempt(req, Some(&obj)) {
+            Some(why) => Err(Box::new(skipped(req, why))),
+            None => Ok(obj),
         }
+    }
+
+    /// Decides a `/validate` request.
+    pub fn validate(&self, req: &Request, view: &ClusterView) -> Decision {
+        let obj = match self.judged_object(req) {
+            Ok(obj) => obj,
+            Err(d) => return *d,
+        };
         let (mut judged, levels) = self.judge(&obj, view);
         // An UPDATE is denied only for what it makes worse: violations the
         // stored object already has are warned about, not enforced, so that
@@ -329,14 +339,10 @@ impl Admission {
     /// mutation is on (the config, or the namespace's `kaegis.dev/mutate`
     /// label).
     pub fn mutate(&self, req: &Request, view: &ClusterView) -> Decision {
-        let obj = match self.object(req) {
+        let obj = match self.judged_object(req) {
             Ok(obj) => obj,
-            Err(Ok(why)) => return skipped(req, why),
-            Err(Err(e)) => return malformed(req, e),
+            Err(d) => return *d,
         };
-        if let Some(why) = self.exempt(req, Some(&obj)) {
-            return skipped(req, why);
-        }
         let label = view
             .namespace_labels
             .as_ref()

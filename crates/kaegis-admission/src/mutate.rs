@@ -81,22 +81,7 @@ fn patch(root: &Node, sets: &[(JsonPath, Json)]) -> Vec<Json> {
     let mut ops: BTreeMap<String, (&'static str, Json)> = BTreeMap::new();
     for (path, value) in sets {
         let segs = path.segments();
-        let mut node = root;
-        let mut depth = 0;
-        for seg in segs {
-            let next = match (seg, &node.value) {
-                (Segment::Key(k), Value::Map(_)) => node.get(k).filter(|n| !n.is_null()),
-                (Segment::Index(i), Value::Seq(items)) => items.get(*i as usize),
-                _ => None,
-            };
-            match next {
-                Some(n) => {
-                    node = n;
-                    depth += 1;
-                }
-                None => break,
-            }
-        }
+        let (node, depth) = root.deepest(segs, true);
         if depth == segs.len() {
             continue; // set by the user: never overridden
         }

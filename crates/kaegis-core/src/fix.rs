@@ -75,23 +75,7 @@ impl Fix {
         let mut ops = Vec::with_capacity(self.edits.len());
         for edit in &self.edits {
             let segs = edit.path().segments();
-            // The deepest existing node along the path.
-            let mut node = root;
-            let mut depth = 0;
-            for seg in segs {
-                let next = match (seg, &node.value) {
-                    (Segment::Key(k), Value::Map(_)) => node.get(k),
-                    (Segment::Index(i), Value::Seq(items)) => items.get(*i as usize),
-                    _ => None,
-                };
-                match next {
-                    Some(n) => {
-                        node = n;
-                        depth += 1;
-                    }
-                    None => break,
-                }
-            }
+            let (node, depth) = root.deepest(segs, false);
             let (exists, value) = match edit {
                 Edit::Set { value, .. } => (depth == segs.len(), value.clone()),
                 Edit::Append { value, .. } if depth == segs.len() => {

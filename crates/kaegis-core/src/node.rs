@@ -217,6 +217,27 @@ impl Node {
         (pos, path.segments().len())
     }
 
+    /// The deepest node that exists along `segs`, and how many segments lead
+    /// to it. With `null_is_absent`, a key whose value is null counts as
+    /// missing (as it does for the API server's defaulting).
+    pub fn deepest(&self, segs: &[Segment], null_is_absent: bool) -> (&Node, usize) {
+        let mut node = self;
+        for (depth, seg) in segs.iter().enumerate() {
+            let next = match (seg, &node.value) {
+                (Segment::Key(k), Value::Map(_)) => {
+                    node.get(k).filter(|n| !(null_is_absent && n.is_null()))
+                }
+                (Segment::Index(i), Value::Seq(items)) => items.get(*i as usize),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return (node, depth),
+            }
+        }
+        (node, segs.len())
+    }
+
     /// Counts the nodes of the tree (for limits and statistics).
     pub fn count(&self) -> usize {
         1 + match &self.value {
