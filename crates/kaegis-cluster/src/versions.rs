@@ -1,0 +1,1 @@
+//! Kubernetes release support and CVE data (being written).
