@@ -30,6 +30,8 @@ enum Command {
     /// Run the validating and mutating admission webhook (HTTPS), or make its
     /// certificates (`kaegis admission certs`).
     Admission(AdmissionArgs),
+    /// Audit a live cluster through the Kubernetes API (or a dump of it).
+    Cluster(ClusterArgs),
     /// List the check catalog.
     Checks(ChecksArgs),
     /// Explain one check: what it checks, why it matters, how to fix it.
@@ -227,6 +229,34 @@ enum AdmissionCommand {
         #[arg(long, default_value_t = 365)]
         days: u32,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct ClusterArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    /// Kubeconfig [default: $KUBECONFIG, ~/.kube/config, or in-cluster].
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context [default: the current one].
+    #[arg(long, value_name = "NAME")]
+    context: Option<String>,
+    /// Audit a dump (`kubectl get … -A -o yaml`) instead of a live cluster;
+    /// repeatable.
+    #[arg(long, value_name = "FILE")]
+    from: Vec<PathBuf>,
+    /// Output format(s), as for scan.
+    #[arg(long, short, value_name = "FORMAT[=FILE]", default_value = "terminal", value_parser = parse_format_spec)]
+    format: Vec<FormatSpec>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value = "low")]
+    fail_on: FailOn,
+    /// No notes on standard error.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -430,6 +460,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Command::Checks(args) => run_checks(args),
         Command::Admission(args) => run_admission(args),
+        Command::Cluster(args) => run_cluster(args),
         Command::Explain { check, config } => run_explain(&check, config),
         Command::Rbac(RbacCommand::WhoCan {
             verb,
@@ -474,26 +505,44 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(b) = &baseline {
         report.baselined = b.filter(&mut report.findings);
     }
+    emit(
+        &report,
+        &args.format,
+        args.output.as_ref(),
+        args.fail_on,
+        args.quiet,
+    )
+}
+
+/// Prints the diagnostics, writes every requested format, and returns the
+/// exit code: 2 on input errors, 1 when a finding reaches `fail_on`.
+fn emit(
+    report: &kaegis_report::Report,
+    formats: &[FormatSpec],
+    output: Option<&PathBuf>,
+    fail_on: FailOn,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
     let mut stderr = anstream::stderr();
     for d in &report.diagnostics {
         match d.level {
             kaegis_core::DiagnosticLevel::Error => writeln!(stderr, "error: {d}")?,
-            kaegis_core::DiagnosticLevel::Note if !args.quiet => writeln!(stderr, "note: {d}")?,
+            kaegis_core::DiagnosticLevel::Note if !quiet => writeln!(stderr, "note: {d}")?,
             kaegis_core::DiagnosticLevel::Note => {}
         }
     }
-    for spec in &args.format {
+    for spec in formats {
         let mut buf = Vec::new();
         match spec.format {
-            Format::Terminal => kaegis_report::terminal::write(&report, &mut buf)?,
-            Format::Json => kaegis_report::json::write(&report, &mut buf)?,
-            Format::Sarif => kaegis_report::sarif::write(&report, &mut buf)?,
-            Format::Markdown => kaegis_report::markdown::write(&report, &mut buf)?,
-            Format::Junit => kaegis_report::junit::write(&report, &mut buf)?,
-            Format::Html => kaegis_report::html::write(&report, &mut buf)?,
-            Format::PolicyReport => kaegis_report::policyreport::write(&report, &mut buf)?,
+            Format::Terminal => kaegis_report::terminal::write(report, &mut buf)?,
+            Format::Json => kaegis_report::json::write(report, &mut buf)?,
+            Format::Sarif => kaegis_report::sarif::write(report, &mut buf)?,
+            Format::Markdown => kaegis_report::markdown::write(report, &mut buf)?,
+            Format::Junit => kaegis_report::junit::write(report, &mut buf)?,
+            Format::Html => kaegis_report::html::write(report, &mut buf)?,
+            Format::PolicyReport => kaegis_report::policyreport::write(report, &mut buf)?,
         }
-        match spec.file.as_ref().or(args.output.as_ref()) {
+        match spec.file.as_ref().or(output) {
             Some(path) => {
                 let bytes = if spec.format == Format::Terminal {
                     anstream::adapter::strip_bytes(&buf).into_vec()
@@ -513,7 +562,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if report.input_errors() > 0 {
         return Ok(ExitCode::from(2));
     }
-    let threshold = match args.fail_on {
+    let threshold = match fail_on {
         FailOn::Info => Some(Severity::Info),
         FailOn::Low => Some(Severity::Low),
         FailOn::Medium => Some(Severity::Medium),
@@ -525,6 +574,84 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         Some(t) if report.fails(t) => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
+}
+
+fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
+    if args.format.iter().filter(|f| f.file.is_none()).count() > 1 {
+        bail!(
+            "only one --format can go to standard output (or --output): give the others a file, e.g. --format sarif=report.sarif"
+        );
+    }
+    let resolved = args
+        .select
+        .resolve(args.from.first().map(PathBuf::as_path))?;
+    let profile = resolved.profile.as_str();
+    let (objects, notes) = if !args.from.is_empty() {
+        // A dump (`kubectl get … -A -o yaml`): the same audit, offline.
+        let (inputs, mut notes) = kaegis_inputs::discover(&args.from, &[]);
+        let mut objects = Vec::new();
+        for input in inputs {
+            if let kaegis_inputs::Input::File(p) = input {
+                let bytes =
+                    std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+                let loaded = kaegis_inputs::load(
+                    std::sync::Arc::from(p.as_path()),
+                    &bytes,
+                    kaegis_inputs::Syntax::for_path(&p),
+                );
+                notes.extend(loaded.diagnostics);
+                objects.extend(loaded.objects);
+            }
+        }
+        (objects, notes)
+    } else {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let client =
+                cluster_client(args.kubeconfig.as_deref(), args.context.as_deref()).await?;
+            let listing = kaegis_cluster::fetch::list_all(&client).await;
+            anyhow::Ok((listing.objects, listing.notes))
+        })?
+    };
+    let mut report = kaegis_cluster::audit::audit(&resolved.engine, objects, notes, profile);
+    report.config = resolved.config;
+    emit(
+        &report,
+        &args.format,
+        args.output.as_ref(),
+        args.fail_on,
+        args.quiet,
+    )
+}
+
+async fn cluster_client(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+) -> anyhow::Result<kube::Client> {
+    let options = kube::config::KubeConfigOptions {
+        context: context.map(str::to_owned),
+        ..Default::default()
+    };
+    let mut config = match kubeconfig {
+        Some(path) => {
+            let kc = kube::config::Kubeconfig::read_from(path)
+                .with_context(|| format!("cannot read the kubeconfig {}", path.display()))?;
+            kube::Config::from_custom_kubeconfig(kc, &options)
+                .await
+                .with_context(|| format!("kubeconfig {}", path.display()))?
+        }
+        None if context.is_some() => kube::Config::from_kubeconfig(&options)
+            .await
+            .context("no kubeconfig with that context")?,
+        None => kube::Config::infer().await.context(
+            "no cluster to audit (set KUBECONFIG, --kubeconfig, run in a pod, or audit a dump with --from)",
+        )?,
+    };
+    config.connect_timeout = Some(std::time::Duration::from_secs(10));
+    config.read_timeout = Some(std::time::Duration::from_secs(60));
+    Ok(kube::Client::try_from(config)?)
 }
 
 fn run_checks(args: ChecksArgs) -> anyhow::Result<ExitCode> {
