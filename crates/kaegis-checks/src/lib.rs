@@ -11,6 +11,7 @@ mod macros;
 pub mod refs;
 
 pub mod admission;
+pub mod cluster;
 pub mod images;
 pub mod namespaces;
 pub mod network;
@@ -38,6 +39,7 @@ pub static CATALOG: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
         storage::CHECKS,
         admission::CHECKS,
         policy::CHECKS,
+        cluster::CHECKS,
     ]
     .concat();
     all.sort_by_key(|c| c.meta().code);

@@ -99,6 +99,32 @@ fn audits_a_live_cluster_and_its_dump() {
     assert_eq!(findings_in(&report, &ns), expected);
     assert!(!stderr.contains("not audited"), "{stderr}");
 
+    // The server's own version is judged (v1.37.2: supported and patched).
+    let out = kaegis()
+        .arg("cluster")
+        .arg("--kubeconfig")
+        .arg(k8s.kubeconfig())
+        .args([
+            "--no-config",
+            "--profile",
+            "pss-baseline",
+            "--enable",
+            "kubernetes-version",
+            "--format",
+            "junit",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let junit = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        junit.contains(
+            "name=\"KG951 kubernetes-version\" classname=\"ClusterVersion cluster\" time=\"0\"/>"
+        ),
+        "{junit}"
+    );
+
     // Every check: still nothing of the Secret's data anywhere.
     let out = kaegis()
         .arg("cluster")
@@ -188,5 +214,6 @@ fn audits_a_live_cluster_and_its_dump() {
         "{stderr}"
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["summary"]["objects"], 0);
+    // Only /version, which every authenticated user may read, was audited.
+    assert_eq!(v["summary"]["objects"], 1);
 }

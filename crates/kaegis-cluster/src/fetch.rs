@@ -248,6 +248,22 @@ pub async fn list_all(client: &Client) -> Listing {
         async move { (k, list_kind(client, k, origin).await) }
     }))
     .await;
+    // The server's version, for the kubernetes-version check.
+    match client.apiserver_version().await {
+        Ok(info) => listing.objects.extend(to_object(
+            serde_json::json!({
+                "apiVersion": "kaegis.dev/v1",
+                "kind": "ClusterVersion",
+                "metadata": { "name": "cluster" },
+                "spec": { "gitVersion": info.git_version, "platform": info.platform },
+            }),
+            &origin,
+        )),
+        Err(e) => listing.notes.push(note(format!(
+            "not audited: the server's version: {}",
+            reason(&e)
+        ))),
+    }
     for (kind, result) in results {
         match result {
             Ok(objects) => listing.objects.extend(objects),

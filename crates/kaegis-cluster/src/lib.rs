@@ -4,12 +4,12 @@
 //!   retries and a timeout; Secrets as metadata only;
 //! - [`audit`]: the catalog over a whole cluster, controlled objects
 //!   rolled up to their owner;
-//! - [`versions`]: the Kubernetes releases kaegis knows (support and
-//!   end-of-life dates) and published Kubernetes CVEs with their fixed
-//!   versions, to judge a server's version.
+//!
+//! The server's version is judged by the catalog's `kubernetes-version`
+//! check (kaegis-checks `cluster::versions` holds the release and CVE table)
+//! on a `ClusterVersion` object the audit adds.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod audit;
 pub mod fetch;
-pub mod versions;

@@ -29,6 +29,8 @@ pub enum Area {
     Admission,
     /// The manifests themselves and kaegis' own waivers.
     Policy,
+    /// The cluster as a whole: its version, what only a live cluster tells.
+    Cluster,
 }
 
 impl Area {
@@ -45,6 +47,7 @@ impl Area {
             Area::Storage => "storage",
             Area::Admission => "admission",
             Area::Policy => "policy",
+            Area::Cluster => "cluster",
         }
     }
 }

@@ -21,7 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Deserializer};
 
 /// The embedded release and CVE table, as shipped.
-const TABLE_JSON: &str = include_str!("../data/kubernetes-releases.json");
+const TABLE_JSON: &str = include_str!("../../data/kubernetes-releases.json");
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     // The table is compiled in and checked by the tests below, so a parse

@@ -1,0 +1,11 @@
+//! Checks of the `cluster` area: the cluster as a whole, from what only a
+//! live cluster tells (its version). `kaegis cluster` adds the objects these
+//! checks read (a `kaegis.dev/v1` `ClusterVersion` from `/version`).
+
+pub mod kubernetes_version;
+pub mod versions;
+
+use kaegis_core::Check;
+
+/// The checks of this area.
+pub static CHECKS: &[&dyn Check] = &[&kubernetes_version::KubernetesVersion];
