@@ -36,6 +36,8 @@ pub struct Settings {
     /// Credential detection: the Shannon entropy (bits per character) above
     /// which a value under a credential-like name is taken as real.
     pub min_secret_entropy: f64,
+    /// `secret-rotation`: days a Secret may live before it must be rotated.
+    pub secret_max_age_days: i64,
     /// Slugs of the custom (CEL) rules loaded, so waivers may name them.
     pub custom_rules: Vec<String>,
 }
@@ -56,6 +58,7 @@ impl Default for Settings {
             target_minor: LATEST_PSS_MINOR,
             min_replicas: 2,
             min_secret_entropy: 3.0,
+            secret_max_age_days: 90,
             custom_rules: Vec::new(),
         }
     }

@@ -385,6 +385,7 @@ fn parse_settings(r: &Reader<'_>, node: &Node) -> Result<Settings, ConfigError> 
         "targetKubernetesVersion",
         "minReplicas",
         "minSecretEntropy",
+        "secretMaxAgeDays",
     ];
     for e in r.map(node, "parameters", &keys)? {
         let v = &e.value;
@@ -425,6 +426,12 @@ fn parse_settings(r: &Reader<'_>, node: &Node) -> Result<Settings, ConfigError> 
                 s.min_replicas = r.int(v, "minReplicas")?;
                 if s.min_replicas < 1 {
                     return Err(r.err(v.pos, "minReplicas must be at least 1"));
+                }
+            }
+            "secretMaxAgeDays" => {
+                s.secret_max_age_days = r.int(v, "secretMaxAgeDays")?;
+                if s.secret_max_age_days < 1 {
+                    return Err(r.err(v.pos, "secretMaxAgeDays must be at least 1"));
                 }
             }
             "minSecretEntropy" => {

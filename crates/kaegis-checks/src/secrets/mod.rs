@@ -19,6 +19,7 @@ pub mod credentials_in_env;
 pub mod secret_env_from;
 pub mod secret_env_var;
 pub mod secret_in_manifest;
+pub mod secret_rotation;
 pub mod secret_volume_permissions;
 pub mod secret_volume_read_only;
 pub mod service_account_token_secret;
@@ -35,6 +36,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &credentials_in_configmap::CredentialsInConfigMap,
     &credentials_in_annotations::CredentialsInAnnotations,
     &secret_in_manifest::SecretInManifest,
+    &secret_rotation::SecretRotation,
     &service_account_token_secret::ServiceAccountTokenSecret,
 ];
 
