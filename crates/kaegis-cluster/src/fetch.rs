@@ -142,7 +142,10 @@ pub fn to_object(mut v: serde_json::Value, origin: &Origin) -> Option<Object> {
     if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
         meta.remove("managedFields");
     }
-    if let Some(o) = v.as_object_mut() {
+    // Status is not read by checks, except a Node's (its kubelet version).
+    if v.get("kind").and_then(|k| k.as_str()) != Some("Node")
+        && let Some(o) = v.as_object_mut()
+    {
         o.remove("status");
     }
     let text = serde_json::to_string(&v).ok()?;

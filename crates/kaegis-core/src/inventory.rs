@@ -135,6 +135,9 @@ pub struct Inventory {
     pub workloads: HashMap<String, usize>,
     /// Roles, ClusterRoles and their bindings (with Kubernetes' defaults).
     pub rbac: RbacModel,
+    /// The API server's version (`gitVersion` of a `kaegis.dev/v1`
+    /// ClusterVersion), when the scan knows it.
+    pub cluster_version: Option<String>,
 }
 
 impl Inventory {
@@ -164,6 +167,9 @@ impl Inventory {
         }
         self.rbac.roles.extend(other.rbac.roles);
         self.rbac.bindings.extend(other.rbac.bindings);
+        if other.cluster_version.is_some() {
+            self.cluster_version = other.cluster_version;
+        }
     }
 
     /// Completes an inventory built with [`Inventory::add`]: adds
@@ -187,6 +193,13 @@ impl Inventory {
                 .insert(obj.id.kind.clone());
         }
         match (obj.id.kind.as_str(), obj.group()) {
+            ("ClusterVersion", "kaegis.dev") => {
+                self.cluster_version = obj
+                    .root
+                    .get_path(&["spec", "gitVersion"])
+                    .and_then(Node::as_str)
+                    .map(str::to_owned);
+            }
             ("Namespace", "") => {
                 self.namespaces.insert(
                     obj.id.name.clone(),

@@ -2,10 +2,14 @@
 //! live cluster tells (its version). `kaegis cluster` adds the objects these
 //! checks read (a `kaegis.dev/v1` `ClusterVersion` from `/version`).
 
+pub mod kubelet_version_skew;
 pub mod kubernetes_version;
 pub mod versions;
 
 use kaegis_core::Check;
 
 /// The checks of this area.
-pub static CHECKS: &[&dyn Check] = &[&kubernetes_version::KubernetesVersion];
+pub static CHECKS: &[&dyn Check] = &[
+    &kubernetes_version::KubernetesVersion,
+    &kubelet_version_skew::KubeletVersionSkew,
+];
