@@ -626,15 +626,19 @@ fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
     )
 }
 
-async fn cluster_client(
+/// A client configuration from `--kubeconfig` (and `--context`), else the
+/// usual places (`$KUBECONFIG`, `~/.kube/config`, the in-cluster account);
+/// `missing` says what to do when there is none.
+async fn kube_config(
     kubeconfig: Option<&Path>,
     context: Option<&str>,
-) -> anyhow::Result<kube::Client> {
+    missing: &'static str,
+) -> anyhow::Result<kube::Config> {
     let options = kube::config::KubeConfigOptions {
         context: context.map(str::to_owned),
         ..Default::default()
     };
-    let mut config = match kubeconfig {
+    Ok(match kubeconfig {
         Some(path) => {
             let kc = kube::config::Kubeconfig::read_from(path)
                 .with_context(|| format!("cannot read the kubeconfig {}", path.display()))?;
@@ -645,10 +649,22 @@ async fn cluster_client(
         None if context.is_some() => kube::Config::from_kubeconfig(&options)
             .await
             .context("no kubeconfig with that context")?,
-        None => kube::Config::infer().await.context(
-            "no cluster to audit (set KUBECONFIG, --kubeconfig, run in a pod, or audit a dump with --from)",
-        )?,
-    };
+        None => kube::Config::infer().await.context(missing)?,
+    })
+}
+
+/// The audit's client: every request bounded (a watch-based webhook keeps
+/// kube-rs's defaults, whose streams stay open for minutes).
+async fn cluster_client(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+) -> anyhow::Result<kube::Client> {
+    let mut config = kube_config(
+        kubeconfig,
+        context,
+        "no cluster to audit (set KUBECONFIG, --kubeconfig, run in a pod, or audit a dump with --from)",
+    )
+    .await?;
     config.connect_timeout = Some(std::time::Duration::from_secs(10));
     config.read_timeout = Some(std::time::Duration::from_secs(60));
     Ok(kube::Client::try_from(config)?)
@@ -914,28 +930,18 @@ fn run_admission(args: AdmissionArgs) -> anyhow::Result<ExitCode> {
         let views: std::sync::Arc<dyn kaegis_admission::server::Views> = if no_cluster {
             std::sync::Arc::new(kaegis_admission::server::NoCluster)
         } else {
-            let client = kube_client(kubeconfig.as_deref()).await?;
+            let config = kube_config(
+                kubeconfig.as_deref(),
+                None,
+                "no cluster to watch (set KUBECONFIG, --kubeconfig, run in a pod, or pass --no-cluster)",
+            )
+            .await?;
+            let client = kube::Client::try_from(config)?;
             kaegis_admission::cache::ClusterCache::start(client)
         };
         serve(opts, admission, views).await
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn kube_client(kubeconfig: Option<&Path>) -> anyhow::Result<kube::Client> {
-    let config = match kubeconfig {
-        Some(path) => {
-            let kc = kube::config::Kubeconfig::read_from(path)
-                .with_context(|| format!("cannot read the kubeconfig {}", path.display()))?;
-            kube::Config::from_custom_kubeconfig(kc, &kube::config::KubeConfigOptions::default())
-                .await
-                .with_context(|| format!("kubeconfig {}", path.display()))?
-        }
-        None => kube::Config::infer().await.context(
-            "no cluster to watch (set KUBECONFIG, --kubeconfig, run in a pod, or pass --no-cluster)",
-        )?,
-    };
-    Ok(kube::Client::try_from(config)?)
 }
 
 async fn serve(
