@@ -95,7 +95,12 @@ impl ClusterCache {
                 let objects: Vec<Object> = snapshots
                     .iter()
                     .flat_map(|s| s())
-                    .filter_map(|v| to_object(&v))
+                    .filter_map(|v| {
+                        kaegis_inputs::json::object_from_value(
+                            &v,
+                            Origin::Other(Arc::from("cluster")),
+                        )
+                    })
                     .collect();
                 let inventory = Inventory::build(&objects);
                 if let Ok(mut cur) = cache.inventory.write() {
@@ -112,13 +117,6 @@ impl ClusterCache {
     fn current(&self) -> Arc<Inventory> {
         self.inventory.read().map(|i| i.clone()).unwrap_or_default()
     }
-}
-
-/// An API object as kaegis reads it.
-fn to_object(v: &serde_json::Value) -> Option<Object> {
-    let text = serde_json::to_string(v).ok()?;
-    let root = kaegis_inputs::json::parse_json(&text).ok()?;
-    Object::from_root(root, Origin::Other(Arc::from("cluster")))
 }
 
 fn watch<K>(client: &Client, cache: &Arc<ClusterCache>) -> Snapshot

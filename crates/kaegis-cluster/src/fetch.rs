@@ -148,9 +148,7 @@ pub fn to_object(mut v: serde_json::Value, origin: &Origin) -> Option<Object> {
     {
         o.remove("status");
     }
-    let text = serde_json::to_string(&v).ok()?;
-    let root = kaegis_inputs::json::parse_json(&text).ok()?;
-    Object::from_root(root, origin.clone())
+    kaegis_inputs::json::object_from_value(&v, origin.clone())
 }
 
 fn transient(e: &kube::Error) -> bool {

@@ -310,6 +310,19 @@ pub fn parse_json_stream(text: &str) -> (Vec<(u32, Node)>, Option<ParseError>) {
     }
 }
 
+/// An object from a JSON value an API client decoded (a watch cache, a list
+/// response): written back to text and read by [`parse_json`], so it gets
+/// the same tree (and typing of scalars) as a manifest. `None` when it has no
+/// `apiVersion` and `kind`.
+pub fn object_from_value(
+    v: &serde_json::Value,
+    origin: kaegis_core::Origin,
+) -> Option<kaegis_core::Object> {
+    let text = serde_json::to_string(v).ok()?;
+    let root = parse_json(&text).ok()?;
+    kaegis_core::Object::from_root(root, origin)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
