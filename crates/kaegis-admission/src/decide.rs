@@ -181,28 +181,14 @@ impl Admission {
             Ok(None) => return Err(Ok("no object".to_owned())),
             Err(e) => return Err(Err(e.to_string())),
         };
-        let mut obj = Object::from_root(root, Origin::Other(Arc::from(req.uid.as_str())))
-            .ok_or_else(|| Err("request.object has no apiVersion and kind".to_owned()))?;
-        // On CREATE the object may not carry its namespace yet: the request's
-        // namespace is the one it will live in.
-        if obj.id.namespace.is_none() && !req.namespace.is_empty() {
-            obj.id.namespace = Some(req.namespace.clone());
-        }
-        if obj.id.name.is_empty() {
-            obj.id.name = req.name.clone();
-        }
-        Ok(obj)
+        request_object(req, root)
+            .ok_or_else(|| Err("request.object has no apiVersion and kind".to_owned()))
     }
 
     /// The stored object of an UPDATE, when it can be read.
     fn old_object(&self, req: &Request) -> Option<Object> {
         let raw = req.old_object.as_ref()?;
-        let root = kaegis_inputs::json::parse_json(raw.get()).ok()?;
-        let mut obj = Object::from_root(root, Origin::Other(Arc::from(req.uid.as_str())))?;
-        if obj.id.namespace.is_none() && !req.namespace.is_empty() {
-            obj.id.namespace = Some(req.namespace.clone());
-        }
-        Some(obj)
+        request_object(req, kaegis_inputs::json::parse_json(raw.get()).ok()?)
     }
 
     /// Runs the checks of every mode on an object.
@@ -376,6 +362,20 @@ impl Admission {
             ..Decision::default()
         }
     }
+}
+
+/// An object of a request. On CREATE the object may not carry its namespace
+/// (or, with generateName, its name) yet: the request's are the ones it will
+/// have.
+fn request_object(req: &Request, root: kaegis_core::Node) -> Option<Object> {
+    let mut obj = Object::from_root(root, Origin::Other(Arc::from(req.uid.as_str())))?;
+    if obj.id.namespace.is_none() && !req.namespace.is_empty() {
+        obj.id.namespace = Some(req.namespace.clone());
+    }
+    if obj.id.name.is_empty() {
+        obj.id.name = req.name.clone();
+    }
+    Some(obj)
 }
 
 fn skipped(req: &Request, why: String) -> Decision {
