@@ -257,6 +257,12 @@ struct ClusterArgs {
     /// No notes on standard error.
     #[arg(long, short)]
     quiet: bool,
+    /// Write the findings to the cluster as PolicyReports (one per
+    /// namespace) and a ClusterPolicyReport, by server-side apply, and
+    /// delete the reports of earlier runs that no longer apply. Needs the
+    /// wgpolicyk8s.io CRDs.
+    #[arg(long, conflicts_with = "from")]
+    write_reports: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -586,6 +592,10 @@ fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
         .select
         .resolve(args.from.first().map(PathBuf::as_path))?;
     let profile = resolved.profile.as_str();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut client = None;
     let (objects, notes) = if !args.from.is_empty() {
         // A dump (`kubectl get … -A -o yaml`): the same audit, offline.
         let (inputs, mut notes) = kaegis_inputs::discover(&args.from, &[]);
@@ -605,25 +615,54 @@ fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
         }
         (objects, notes)
     } else {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?;
         runtime.block_on(async {
-            let client =
-                cluster_client(args.kubeconfig.as_deref(), args.context.as_deref()).await?;
-            let listing = kaegis_cluster::fetch::list_all(&client).await;
+            let c = cluster_client(args.kubeconfig.as_deref(), args.context.as_deref()).await?;
+            let listing = kaegis_cluster::fetch::list_all(&c).await;
+            client = Some(c);
             anyhow::Ok((listing.objects, listing.notes))
         })?
     };
     let mut report = kaegis_cluster::audit::audit(&resolved.engine, objects, notes, profile);
     report.config = resolved.config;
-    emit(
+    let mut write_failed = false;
+    if let (true, Some(client)) = (args.write_reports, &client) {
+        match runtime.block_on(kaegis_cluster::reports::write(client, &report)) {
+            Ok(w) => {
+                if !args.quiet {
+                    eprintln!(
+                        "note: wrote {} PolicyReport(s) and {} ClusterPolicyReport(s); deleted {} stale report(s){}",
+                        w.policy_reports.len(),
+                        w.cluster_policy_reports.len(),
+                        w.deleted.len(),
+                        if w.omitted > 0 {
+                            format!(
+                                "; {} result(s) left out of reports that would exceed etcd's object size (least severe first)",
+                                w.omitted
+                            )
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+            }
+            Err(e) => {
+                eprintln!("error: reports not written: {e}");
+                write_failed = true;
+            }
+        }
+    }
+    let code = emit(
         &report,
         &args.format,
         args.output.as_ref(),
         args.fail_on,
         args.quiet,
-    )
+    )?;
+    Ok(if write_failed {
+        ExitCode::from(2)
+    } else {
+        code
+    })
 }
 
 /// A client configuration from `--kubeconfig` (and `--context`), else the

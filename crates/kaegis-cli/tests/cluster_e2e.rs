@@ -217,3 +217,189 @@ fn audits_a_live_cluster_and_its_dump() {
     // Only /version, which every authenticated user may read, was audited.
     assert_eq!(v["summary"]["objects"], 1);
 }
+
+fn deploy(path: &str) -> String {
+    format!("{}/../../deploy/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The PolicyReport (`kaegis-<ns>`) of namespace `ns`, or `None`.
+fn policy_report(k8s: &TestCluster, ns: &str) -> Option<Value> {
+    let out = k8s.kubectl(&[
+        "get",
+        "policyreports.wgpolicyk8s.io",
+        &format!("kaegis-{ns}"),
+        "-n",
+        ns,
+        "-o",
+        "json",
+    ]);
+    out.status
+        .success()
+        .then(|| serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// `(policy, kind/name)` of a PolicyReport's results.
+fn results(report: &Value) -> BTreeSet<(String, String)> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let res = &r["resources"][0];
+            (
+                r["policy"].as_str().unwrap().to_owned(),
+                format!(
+                    "{}/{}",
+                    res["kind"].as_str().unwrap(),
+                    res["name"].as_str().unwrap()
+                ),
+            )
+        })
+        .collect()
+}
+
+fn privileged_pod(ns: &str, name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  containers:\n  - name: app\n    image: registry.example.com/app:1.0\n    securityContext:\n      privileged: true\n"
+    )
+}
+
+/// The shipped CronJob's identity (deploy/cronjob): it lists every kind the
+/// audit needs and finds what an administrator finds, cannot read Secret
+/// data, and publishes PolicyReports that a second run updates and cleans up.
+#[test]
+fn cronjob_identity_audits_and_writes_reports() {
+    let Some(k8s) = TestCluster::shared_or_skip() else {
+        return;
+    };
+    k8s.kubectl_ok(&["apply", "-f", &deploy("cronjob/crds/policyreports.yaml")]);
+    k8s.kubectl_ok(&[
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/policyreports.wgpolicyk8s.io",
+        "crd/clusterpolicyreports.wgpolicyk8s.io",
+    ]);
+    k8s.kubectl_ok(&["apply", "-f", &deploy("cronjob/")]);
+    let token = k8s.token_for_service_account("kaegis-audit", "kaegis-audit");
+    let audit = k8s.kubeconfig_with_token(&token);
+
+    // It may list every kind the audit reads, and not Secrets.
+    for kind in kaegis_cluster::fetch::KINDS {
+        let resource = if kind.group.is_empty() {
+            kind.plural.to_owned()
+        } else {
+            format!("{}.{}", kind.plural, kind.group)
+        };
+        let out = k8s.kubectl_as(&audit, &["auth", "can-i", "list", &resource, "-A"]);
+        let answer = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let want = if kind.plural == "secrets" {
+            "no"
+        } else {
+            "yes"
+        };
+        assert_eq!(answer, want, "can the audit list {resource}?");
+    }
+    for verb in ["get", "watch"] {
+        let out = k8s.kubectl_as(&audit, &["auth", "can-i", verb, "secrets", "-A"]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "no", "{verb}");
+    }
+
+    let ns = k8s.create_namespace("reports");
+    let gone = k8s.create_namespace("reports-gone");
+    k8s.kubectl_apply_ok(&format!(
+        "{}---\n{}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: {ns}\nstringData:\n  password: correct-horse-battery\n",
+        privileged_pod(&ns, "root"),
+        privileged_pod(&gone, "root")
+    ));
+    let out = k8s.kubectl_as(&audit, &["get", "secret", "db", "-n", &ns, "-o", "yaml"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("forbidden"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let run = |kubeconfig: &std::path::Path, write: bool| {
+        let mut cmd = kaegis();
+        cmd.arg("cluster")
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .args([
+                "--no-config",
+                "--profile",
+                "pss-baseline",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ]);
+        if write {
+            cmd.arg("--write-reports");
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (report, stderr)
+    };
+
+    // As the audit's identity: the same findings as an administrator's
+    // audit; only Secrets are not audited, and their data is nowhere.
+    let (as_audit, stderr) = run(&audit, true);
+    let not_audited: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("not audited"))
+        .collect();
+    assert_eq!(not_audited.len(), 1, "{stderr}");
+    assert!(not_audited[0].contains("not audited: secrets: forbidden"));
+    assert!(stderr.contains("wrote "), "{stderr}");
+    let (as_admin, _) = run(k8s.kubeconfig(), false);
+    let expected: BTreeSet<(String, String)> = [("Pod/root".to_owned(), "KG103".to_owned())].into();
+    assert_eq!(findings_in(&as_audit, &ns), expected);
+    assert_eq!(findings_in(&as_admin, &ns), expected);
+    assert!(!as_audit.to_string().contains("correct-horse"));
+
+    // The reports: one per namespace with findings, labelled as this
+    // audit's, each result naming the check and the object.
+    let first = policy_report(k8s, &ns).expect("a PolicyReport for the namespace");
+    assert_eq!(
+        first["metadata"]["labels"]["kaegis.dev/source"],
+        "cluster-audit"
+    );
+    assert_eq!(
+        first["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "kaegis"
+    );
+    assert_eq!(first["summary"]["fail"], 1);
+    assert_eq!(
+        results(&first),
+        [("privileged".to_owned(), "Pod/root".to_owned())].into()
+    );
+    assert!(policy_report(k8s, &gone).is_some());
+
+    // Things change: the pod is replaced by another, and the other
+    // namespace's only finding goes away.
+    k8s.kubectl_ok(&["delete", "pod", "root", "-n", &ns, "--wait=false"]);
+    k8s.kubectl_ok(&["delete", "pod", "root", "-n", &gone, "--wait=false"]);
+    k8s.kubectl_apply_ok(&privileged_pod(&ns, "root-2"));
+    let (_, stderr) = run(&audit, true);
+    assert!(stderr.contains("deleted "), "{stderr}");
+    let second = policy_report(k8s, &ns).expect("the PolicyReport is still there");
+    assert_eq!(
+        results(&second),
+        [("privileged".to_owned(), "Pod/root-2".to_owned())].into()
+    );
+    assert_eq!(
+        first["metadata"]["uid"], second["metadata"]["uid"],
+        "updated in place"
+    );
+    assert_ne!(
+        first["metadata"]["resourceVersion"],
+        second["metadata"]["resourceVersion"]
+    );
+    assert!(
+        policy_report(k8s, &gone).is_none(),
+        "the stale report of {gone} is deleted"
+    );
+}

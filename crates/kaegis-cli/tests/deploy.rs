@@ -123,10 +123,74 @@ fn scan_clean(what: &str, args: &[&str], stdin: Option<&[u8]>) -> BTreeSet<Strin
 #[test]
 fn plain_manifests_pass_the_production_profile() {
     let kinds = scan_clean("deploy/", &["deploy/"], None);
-    // The plain manifests hold everything, the cluster-wide extras included.
-    for kind in ["PriorityClass", "ResourceQuota", "LimitRange"] {
-        assert!(kinds.contains(kind), "no {kind} in deploy/admission");
+    // The plain manifests hold everything, the cluster-wide extras and the
+    // audit CronJob (deploy/cronjob) included.
+    for kind in ["PriorityClass", "ResourceQuota", "LimitRange", "CronJob"] {
+        assert!(kinds.contains(kind), "no {kind} in deploy/");
     }
+}
+
+/// `(apiGroup, resource)` → verbs of a ClusterRole in a manifest file.
+fn role_rules(file: &str, role: &str) -> std::collections::BTreeMap<(String, String), Vec<String>> {
+    let yaml = std::fs::read_to_string(repo().join(file)).unwrap();
+    let stream = parse_yaml(&yaml);
+    let mut out = std::collections::BTreeMap::new();
+    for (_, root) in &stream.documents {
+        if text(root, &["kind"]) != Some("ClusterRole")
+            || text(root, &["metadata", "name"]) != Some(role)
+        {
+            continue;
+        }
+        for rule in root.get("rules").map_or(&[][..], Node::items) {
+            let list = |key: &str| -> Vec<String> {
+                rule.get(key)
+                    .map_or(&[][..], Node::items)
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect()
+            };
+            assert!(list("resourceNames").is_empty() && list("nonResourceURLs").is_empty());
+            for group in list("apiGroups") {
+                for resource in list("resources") {
+                    let previous = out.insert((group.clone(), resource), list("verbs"));
+                    assert!(previous.is_none(), "{role}: a resource granted twice");
+                }
+            }
+        }
+    }
+    assert!(!out.is_empty(), "no ClusterRole {role} in {file}");
+    out
+}
+
+/// The audit CronJob's read role grants `list` on exactly the kinds
+/// `kaegis cluster` lists, Secrets excepted (RBAC cannot grant their
+/// metadata without their data), and its report role writes nothing but
+/// PolicyReports.
+#[test]
+fn cronjob_roles_grant_exactly_what_the_audit_needs() {
+    let read = role_rules("deploy/cronjob/10-rbac.yaml", "kaegis-audit-read");
+    let wanted: BTreeSet<(String, String)> = kaegis_cluster::fetch::KINDS
+        .iter()
+        .filter(|k| k.plural != "secrets")
+        .map(|k| (k.group.to_owned(), k.plural.to_owned()))
+        .collect();
+    assert_eq!(read.keys().cloned().collect::<BTreeSet<_>>(), wanted);
+    for (resource, verbs) in &read {
+        assert_eq!(verbs, &["list"], "{resource:?}");
+    }
+    let reports = role_rules("deploy/cronjob/10-rbac.yaml", "kaegis-audit-reports");
+    let granted: BTreeSet<(String, String)> = reports.keys().cloned().collect();
+    assert_eq!(
+        granted,
+        [
+            (
+                "wgpolicyk8s.io".to_owned(),
+                "clusterpolicyreports".to_owned()
+            ),
+            ("wgpolicyk8s.io".to_owned(), "policyreports".to_owned()),
+        ]
+        .into()
+    );
 }
 
 fn text<'a>(node: &'a Node, path: &[&str]) -> Option<&'a str> {

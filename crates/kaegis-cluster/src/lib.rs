@@ -4,6 +4,8 @@
 //!   retries and a timeout; Secrets as metadata only;
 //! - [`audit`]: the catalog over a whole cluster, controlled objects
 //!   rolled up to their owner;
+//! - [`reports`]: the findings written back as PolicyReports
+//!   (`--write-reports`), stale ones cleaned up;
 //!
 //! The server's version is judged by the catalog's `kubernetes-version`
 //! check (kaegis-checks `cluster::versions` holds the release and CVE table)
@@ -13,3 +15,4 @@
 
 pub mod audit;
 pub mod fetch;
+pub mod reports;

@@ -98,6 +98,8 @@ pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "SelfSubjectRulesReview",
     "SelfSubjectReview",
     "ClusterPolicyReport",
+    // kaegis's own record of a live cluster's version (`kaegis cluster`).
+    "ClusterVersion",
 ];
 
 impl ObjectId {
