@@ -263,6 +263,11 @@ struct ClusterArgs {
     /// wgpolicyk8s.io CRDs.
     #[arg(long, conflicts_with = "from")]
     write_reports: bool,
+    /// Do not repeat read requests without credentials to see what an
+    /// anonymous client can read (they show in the API server's audit log
+    /// as refused requests from system:anonymous).
+    #[arg(long, conflicts_with = "from")]
+    no_anonymous_probe: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -616,8 +621,18 @@ fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
         (objects, notes)
     } else {
         runtime.block_on(async {
-            let c = cluster_client(args.kubeconfig.as_deref(), args.context.as_deref()).await?;
-            let listing = kaegis_cluster::fetch::list_all(&c).await;
+            let config =
+                cluster_config(args.kubeconfig.as_deref(), args.context.as_deref()).await?;
+            let c = kube::Client::try_from(config.clone())?;
+            let mut listing = kaegis_cluster::fetch::list_all(&c).await;
+            if !args.no_anonymous_probe {
+                match kaegis_cluster::anonymous::probe(&config).await {
+                    Ok(record) => listing.objects.push(record),
+                    Err(why) => listing.notes.push(kaegis_cluster::fetch::note(format!(
+                        "not audited: anonymous access: {why}"
+                    ))),
+                }
+            }
             client = Some(c);
             anyhow::Ok((listing.objects, listing.notes))
         })?
@@ -692,12 +707,12 @@ async fn kube_config(
     })
 }
 
-/// The audit's client: every request bounded (a watch-based webhook keeps
-/// kube-rs's defaults, whose streams stay open for minutes).
-async fn cluster_client(
+/// The audit's client configuration: every request bounded (a watch-based
+/// webhook keeps kube-rs's defaults, whose streams stay open for minutes).
+async fn cluster_config(
     kubeconfig: Option<&Path>,
     context: Option<&str>,
-) -> anyhow::Result<kube::Client> {
+) -> anyhow::Result<kube::Config> {
     let mut config = kube_config(
         kubeconfig,
         context,
@@ -706,7 +721,7 @@ async fn cluster_client(
     .await?;
     config.connect_timeout = Some(std::time::Duration::from_secs(10));
     config.read_timeout = Some(std::time::Duration::from_secs(60));
-    Ok(kube::Client::try_from(config)?)
+    Ok(config)
 }
 
 fn run_checks(args: ChecksArgs) -> anyhow::Result<ExitCode> {

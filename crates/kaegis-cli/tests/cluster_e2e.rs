@@ -214,8 +214,9 @@ fn audits_a_live_cluster_and_its_dump() {
         "{stderr}"
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    // Only /version, which every authenticated user may read, was audited.
-    assert_eq!(v["summary"]["objects"], 1);
+    // Only /version, which every authenticated user may read, and the
+    // anonymous probe's record were audited.
+    assert_eq!(v["summary"]["objects"], 2);
 }
 
 fn deploy(path: &str) -> String {
@@ -402,4 +403,122 @@ fn cronjob_identity_audits_and_writes_reports() {
         policy_report(k8s, &gone).is_none(),
         "the stale report of {gone} is deleted"
     );
+}
+
+/// `kaegis cluster` with only the anonymous-access check, as JSON.
+fn anonymous_findings(kubeconfig: &std::path::Path) -> (BTreeSet<String>, String) {
+    let out = kaegis()
+        .arg("cluster")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args([
+            "--no-config",
+            "--profile",
+            "pss-baseline",
+            "--enable",
+            "anonymous-api-access",
+            "--format",
+            "junit",
+            "--format",
+        ])
+        .arg(format!(
+            "json={}",
+            kubeconfig.with_extension("report.json").display()
+        ))
+        .args(["--fail-on", "never"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let junit = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        junit.contains("classname=\"AnonymousAccess cluster\""),
+        "the probe's record was checked: {junit}\n{stderr}"
+    );
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(kubeconfig.with_extension("report.json")).unwrap(),
+    )
+    .unwrap();
+    let paths = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"]["code"] == "KG953")
+        .map(|f| {
+            let m = f["message"].as_str().unwrap();
+            m.split("GET ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    (paths, stderr)
+}
+
+/// A ClusterRole that lets unauthenticated clients read pods, Secrets,
+/// namespaces and the metrics.
+const ANONYMOUS_READ: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: anonymous-read\nrules:\n- apiGroups: [\"\"]\n  resources: [pods, secrets, namespaces]\n  verbs: [get, list]\n- nonResourceURLs: [/metrics]\n  verbs: [get]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: anonymous-read\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: anonymous-read}\nsubjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: system:unauthenticated}\n";
+
+/// What a client without credentials can read, asked of real API servers:
+/// the default (RBAC, anonymous authentication on) exposes nothing beyond
+/// health and version; a binding to `system:unauthenticated` exposes what
+/// it grants, exactly; with anonymous authentication off every request is
+/// refused, whatever the bindings say.
+#[test]
+fn anonymous_access_is_probed() {
+    let Some(k8s) = TestCluster::shared_or_skip() else {
+        return;
+    };
+    let (paths, stderr) = anonymous_findings(k8s.kubeconfig());
+    assert!(paths.is_empty(), "{paths:?}");
+    assert!(!stderr.contains("not audited"), "{stderr}");
+
+    let Some(open) = TestCluster::builder().start_or_skip() else {
+        return;
+    };
+    open.kubectl_apply_ok(ANONYMOUS_READ);
+    let (paths, _) = anonymous_findings(open.kubeconfig());
+    let expected: BTreeSet<String> = [
+        "/api/v1/namespaces?limit=1",
+        "/api/v1/pods?limit=1",
+        "/api/v1/secrets?limit=1",
+        "/api/v1/namespaces/kube-system/secrets?limit=1",
+        "/metrics",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    assert_eq!(paths, expected);
+    drop(open);
+
+    let Some(closed) = TestCluster::builder()
+        .apiserver_arg("--anonymous-auth=false")
+        .start_or_skip()
+    else {
+        return;
+    };
+    closed.kubectl_apply_ok(ANONYMOUS_READ);
+    let (paths, _) = anonymous_findings(closed.kubeconfig());
+    assert!(paths.is_empty(), "{paths:?}");
+    // Opting out: no probe, no record.
+    let out = kaegis()
+        .arg("cluster")
+        .arg("--kubeconfig")
+        .arg(closed.kubeconfig())
+        .args([
+            "--no-config",
+            "--enable",
+            "anonymous-api-access",
+            "--no-anonymous-probe",
+            "--format",
+            "junit",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("AnonymousAccess"));
 }

@@ -127,7 +127,8 @@ pub struct Listing {
     pub notes: Vec<Diagnostic>,
 }
 
-fn note(message: String) -> Diagnostic {
+/// A note about the cluster (`<cluster>` as its file).
+pub fn note(message: String) -> Diagnostic {
     Diagnostic {
         level: DiagnosticLevel::Note,
         file: Arc::from(Path::new("<cluster>")),

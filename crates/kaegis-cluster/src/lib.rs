@@ -4,6 +4,7 @@
 //!   retries and a timeout; Secrets as metadata only;
 //! - [`audit`]: the catalog over a whole cluster, controlled objects
 //!   rolled up to their owner;
+//! - [`anonymous`]: what a client without credentials can read;
 //! - [`reports`]: the findings written back as PolicyReports
 //!   (`--write-reports`), stale ones cleaned up;
 //!
@@ -13,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod anonymous;
 pub mod audit;
 pub mod fetch;
 pub mod reports;

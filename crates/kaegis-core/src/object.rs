@@ -98,8 +98,10 @@ pub const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "SelfSubjectRulesReview",
     "SelfSubjectReview",
     "ClusterPolicyReport",
-    // kaegis's own record of a live cluster's version (`kaegis cluster`).
+    // kaegis's own records of a live cluster (`kaegis cluster`): its version
+    // and what an unauthenticated client can read.
     "ClusterVersion",
+    "AnonymousAccess",
 ];
 
 impl ObjectId {
