@@ -99,6 +99,44 @@ fn audits_a_live_cluster_and_its_dump() {
     assert_eq!(findings_in(&report, &ns), expected);
     assert!(!stderr.contains("not audited"), "{stderr}");
 
+    // For people: grouped by namespace, each finding at its path in the
+    // object (a live object has no file and no line).
+    let out = kaegis()
+        .arg("cluster")
+        .arg("--kubeconfig")
+        .arg(k8s.kubeconfig())
+        .args([
+            "--no-config",
+            "--profile",
+            "pss-baseline",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let section = text
+        .split(&format!("namespace {ns}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no section for {ns}: {text}"));
+    let section = section.split("\n\n").next().unwrap();
+    let lines: Vec<&str> = section
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("HIGH") && !l.trim_start().starts_with("CRITICAL"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            format!("Deployment {ns}/web"),
+            "at spec.template.spec.containers[0].securityContext.privileged".to_owned(),
+            format!("Pod {ns}/root"),
+            "at spec.containers[0].securityContext.privileged".to_owned(),
+        ],
+        "{section}"
+    );
+    assert!(!text.contains("<no file>"));
+
     // The server's own version is judged (v1.37.2: supported and patched).
     let out = kaegis()
         .arg("cluster")

@@ -75,8 +75,35 @@ pub struct Report {
 impl Report {
     /// Sorts findings and diagnostics into a stable order.
     pub fn sort(&mut self) {
+        // Objects read from a cluster have no file: they are ordered by
+        // namespace, kind and name (their positions are within each one's
+        // own JSON text, and mean nothing across objects).
+        let live = |f: &Finding| {
+            f.location.file.is_none().then(|| {
+                (
+                    f.object.namespace.clone(),
+                    f.object.kind.clone(),
+                    f.object.name.clone(),
+                )
+            })
+        };
         self.findings.sort_by(|a, b| {
-            (&a.location, a.check.code, &a.path).cmp(&(&b.location, b.check.code, &b.path))
+            (
+                &a.location.file,
+                a.location.document,
+                live(a),
+                a.location.pos,
+                a.check.code,
+                &a.path,
+            )
+                .cmp(&(
+                    &b.location.file,
+                    b.location.document,
+                    live(b),
+                    b.location.pos,
+                    b.check.code,
+                    &b.path,
+                ))
         });
         self.checked.sort_by(|a, b| a.location.cmp(&b.location));
         self.diagnostics

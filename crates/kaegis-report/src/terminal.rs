@@ -25,17 +25,25 @@ const DIM: Style = Style::new().dimmed();
 
 /// Writes the terminal report.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut last_file = None;
+    let mut last_group = None;
     let mut last_object = None;
     for f in &report.findings {
         let file = f.location.file.as_deref();
-        if last_file != Some(file) {
-            if last_file.is_some() {
+        // Findings are grouped by file; objects read from a cluster, by
+        // namespace.
+        let group = match file {
+            Some(p) => p.display().to_string(),
+            None => match &f.object.namespace {
+                Some(ns) => format!("namespace {ns}"),
+                None => "cluster-scoped".to_owned(),
+            },
+        };
+        if last_group.as_ref() != Some(&group) {
+            if last_group.is_some() {
                 writeln!(out)?;
             }
-            let name = file.map_or("<no file>".into(), |p| p.display().to_string());
-            writeln!(out, "{BOLD}{name}{BOLD:#}")?;
-            last_file = Some(file);
+            writeln!(out, "{BOLD}{group}{BOLD:#}")?;
+            last_group = Some(group);
             last_object = None;
         }
         let object = (&f.object, f.location.document);
@@ -55,11 +63,15 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             f.message
         )?;
         let pos = f.location.pos;
-        writeln!(
-            out,
-            "      {DIM}at{DIM:#} {}:{}  {DIM}{}{DIM:#}",
-            pos.line, pos.col, f.path
-        )?;
+        if file.is_some() {
+            writeln!(
+                out,
+                "      {DIM}at{DIM:#} {}:{}  {DIM}{}{DIM:#}",
+                pos.line, pos.col, f.path
+            )?;
+        } else {
+            writeln!(out, "      {DIM}at{DIM:#} {}", f.path)?;
+        }
         if let Some(line) = &f.snippet {
             let num = pos.line.to_string();
             let pad = " ".repeat(num.len());
@@ -89,11 +101,16 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .len();
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let scanned = format!(
-        "{} ({})",
-        plural(report.objects, "object", "objects"),
-        plural(report.files, "file", "files")
-    );
+    // A cluster's objects come from no file.
+    let scanned = if report.files == 0 && report.objects > 0 {
+        plural(report.objects, "object", "objects")
+    } else {
+        format!(
+            "{} ({})",
+            plural(report.objects, "object", "objects"),
+            plural(report.files, "file", "files")
+        )
+    };
     let errors = report.input_errors();
     let mut error_note = if errors > 0 {
         format!(
