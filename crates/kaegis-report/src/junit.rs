@@ -7,8 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::Path;
-use std::sync::Arc;
 
 use kaegis_core::{CheckMeta, DiagnosticLevel, Finding, ObjectId};
 
@@ -61,13 +59,22 @@ impl<'a> Suite<'a> {
     }
 }
 
-fn failure_text(check: &CheckMeta, findings: &[&Finding], file: &str) -> String {
+fn failure_text(check: &CheckMeta, findings: &[&Finding]) -> String {
     let mut text = String::new();
     for f in findings {
-        text.push_str(&format!(
-            "{file}:{}:{} {} [{}]\n  {}\n",
-            f.location.pos.line, f.location.pos.col, f.path, f.severity, f.message
-        ));
+        match &f.location.file {
+            Some(file) => text.push_str(&format!(
+                "{}:{}:{} {} [{}]\n  {}\n",
+                file.display(),
+                f.location.pos.line,
+                f.location.pos.col,
+                f.path,
+                f.severity,
+                f.message
+            )),
+            // An object read from a cluster: no file, no line.
+            None => text.push_str(&format!("{} [{}]\n  {}\n", f.path, f.severity, f.message)),
+        }
         if let Some(s) = &f.snippet {
             text.push_str(&format!("  | {}\n", s.trim_end()));
         }
@@ -82,19 +89,17 @@ fn failure_text(check: &CheckMeta, findings: &[&Finding], file: &str) -> String 
 
 /// Writes the JUnit XML report.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let none: Arc<Path> = Arc::from(Path::new("<unknown>"));
-    let mut suites: BTreeMap<&Arc<Path>, Suite> = BTreeMap::new();
+    // A suite per file, or per namespace for objects read from a cluster.
+    let mut suites: BTreeMap<String, Suite> = BTreeMap::new();
     for c in &report.checked {
-        let file = c.location.file.as_ref().unwrap_or(&none);
         suites
-            .entry(file)
+            .entry(crate::source_group(c.location.file.as_deref(), &c.object))
             .or_default()
             .subject(c.location.document, &c.object);
     }
     for f in &report.findings {
-        let file = f.location.file.as_ref().unwrap_or(&none);
         suites
-            .entry(file)
+            .entry(crate::source_group(f.location.file.as_deref(), &f.object))
             .or_default()
             .subject(f.location.document, &f.object)
             .findings
@@ -104,7 +109,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     for d in &report.diagnostics {
         if d.level == DiagnosticLevel::Error {
-            suites.entry(&d.file).or_default().errors.push(match d.pos {
+            let group = d.file.display().to_string();
+            suites.entry(group).or_default().errors.push(match d.pos {
                 Some(p) => format!("{}:{p}: {}", d.file.display(), d.message),
                 None => format!("{}: {}", d.file.display(), d.message),
             });
@@ -115,7 +121,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let (mut tests, mut failures, mut errors) = (0usize, 0usize, 0usize);
     let mut body = String::new();
     for (file, suite) in &suites {
-        let name = escape(&file.display().to_string());
+        let name = escape(file);
         let (mut s_tests, mut s_failures) = (0usize, 0usize);
         let mut cases = String::new();
         for subject in &suite.subjects {
@@ -141,7 +147,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                         cases.push_str(&format!(
                             "    <testcase name=\"{case_name}\" classname=\"{classname}\" time=\"0\">\n      <failure message=\"{}\" type=\"{worst}\">{}</failure>\n    </testcase>\n",
                             escape(&message),
-                            escape(&failure_text(check, fs, &file.display().to_string())),
+                            escape(&failure_text(check, fs)),
                         ));
                     }
                 }

@@ -38,6 +38,17 @@ pub struct Checked {
     pub location: Location,
 }
 
+/// The group an object's findings are listed under in reports for people:
+/// its file, or for an object read from a cluster (no file) its namespace
+/// (`namespace shop`) or `cluster-scoped`.
+pub fn source_group(file: Option<&std::path::Path>, object: &ObjectId) -> String {
+    match (file, &object.namespace) {
+        (Some(p), _) => p.display().to_string(),
+        (None, Some(ns)) => format!("namespace {ns}"),
+        (None, None) => "cluster-scoped".to_owned(),
+    }
+}
+
 /// Everything a reporter needs about one scan.
 #[derive(Debug, Default)]
 pub struct Report {

@@ -72,12 +72,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     let mut by_file: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
-        let file = f
-            .location
-            .file
-            .as_ref()
-            .map_or_else(|| "(no file)".to_owned(), |p| p.display().to_string());
-        by_file.entry(file).or_default().push(f);
+        let group = crate::source_group(f.location.file.as_deref(), &f.object);
+        by_file.entry(group).or_default().push(f);
     }
     for (file, findings) in &by_file {
         writeln!(out)?;
@@ -94,7 +90,12 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "| {} | {} | `{}` | {} | {} |",
-                f.location.pos.line,
+                // An object read from a cluster has no line.
+                if f.location.file.is_some() {
+                    f.location.pos.line.to_string()
+                } else {
+                    "—".to_owned()
+                },
                 f.severity,
                 f.check.slug,
                 escape(&f.object.to_string()),

@@ -31,13 +31,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let file = f.location.file.as_deref();
         // Findings are grouped by file; objects read from a cluster, by
         // namespace.
-        let group = match file {
-            Some(p) => p.display().to_string(),
-            None => match &f.object.namespace {
-                Some(ns) => format!("namespace {ns}"),
-                None => "cluster-scoped".to_owned(),
-            },
-        };
+        let group = crate::source_group(file, &f.object);
         if last_group.as_ref() != Some(&group) {
             if last_group.is_some() {
                 writeln!(out)?;
