@@ -7,8 +7,9 @@
 #
 # The caller defines log() and sets BIN (the folder of etcd, kube-apiserver,
 # kubectl), then:
-#   k8s_up                 start both, wait for /readyz; sets k8s_tmp and
-#                          exports KUBECONFIG
+#   k8s_up [FLAG...]       start both (FLAGs added to kube-apiserver's),
+#                          wait for /readyz; exports KUBECONFIG (and
+#                          KUBECACHEDIR, so kubectl caches in k8s_tmp)
 #   trap k8s_cleanup EXIT  stop both (log tails on a failing exit), remove
 #                          k8s_tmp unless KAEGIS_K8S_KEEP=1, keep the exit code
 #   kc ARGS...             kubectl against it
@@ -134,6 +135,7 @@ EOF
     --service-cluster-ip-range=10.0.0.0/24
     --disable-admission-plugins=ServiceAccount
     --endpoint-reconciler-type=none
+    "$@"
   )
   log "kube-apiserver ${api_flags[*]}"
   t_api=$(now)
@@ -157,7 +159,7 @@ contexts:
   context: {cluster: kaegis, user: kaegis-admin}
 current-context: kaegis
 EOF
-  export KUBECONFIG=$tmp/kubeconfig
+  export KUBECONFIG=$tmp/kubeconfig KUBECACHEDIR=$tmp/kube-cache
 
   ready=
   for _ in $(seq 1200); do
