@@ -51,13 +51,13 @@ pub fn controller(obj: &Object, present: &HashSet<(String, String, String)>) -> 
 /// into the report's diagnostics.
 pub fn audit(
     engine: &Engine,
-    objects: Vec<Object>,
+    objects: &[Object],
     notes: Vec<Diagnostic>,
     profile: &str,
 ) -> Report {
-    let mut inventory = Inventory::build(&objects);
+    let mut inventory = Inventory::build(objects);
     inventory.complete = true;
-    let present = present(&objects);
+    let present = present(objects);
     let mut report = Report {
         diagnostics: notes,
         checks: engine.checks().iter().map(|c| c.meta()).collect(),
@@ -66,7 +66,7 @@ pub fn audit(
         ..Report::default()
     };
     let mut files = HashSet::new();
-    for obj in &objects {
+    for obj in objects {
         if controller(obj, &present).is_some() {
             continue;
         }
@@ -139,7 +139,7 @@ mod tests {
         .unwrap();
         let report = audit(
             &engine,
-            vec![rs, dep, pod, orphan],
+            &[rs, dep, pod, orphan],
             Vec::new(),
             "pss-baseline",
         );

@@ -10,9 +10,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kaegis_core::{Diagnostic, DiagnosticLevel, Object, Origin};
-use kube::api::{ApiResource, DynamicObject, ListParams};
-use kube::{Api, Client};
+use kaegis_core::node::{Entry, Value as NodeValue};
+use kaegis_core::{Diagnostic, DiagnosticLevel, Node, Object, Origin, Pos};
+use kube::Client;
+use kube::api::ListParams;
 
 /// One kind to list: group, version, kind, plural.
 pub struct Kind {
@@ -187,21 +188,64 @@ fn reason(e: &kube::Error) -> String {
     }
 }
 
-/// Lists one kind, page by page. Secrets: metadata only.
+/// The collection's path: `/api/v1/pods`, `/apis/apps/v1/deployments`.
+fn collection_path(kind: &Kind) -> String {
+    if kind.group.is_empty() {
+        format!("/api/{}/{}", kind.version, kind.plural)
+    } else {
+        format!("/apis/{}/{}/{}", kind.group, kind.version, kind.plural)
+    }
+}
+
+fn text_node(text: &str) -> Node {
+    Node::quoted_scalar(Pos::default(), text)
+}
+
+/// One item of a list response as the object kaegis reads: `apiVersion`
+/// and `kind` set (list items carry neither; metadata-only items say
+/// `PartialObjectMetadata`), without `metadata.managedFields` and — but
+/// for Nodes, whose kubelet version a check reads — without `status`,
+/// which no check reads.
+fn list_item(mut item: Node, api_version: &str, kind: &str) -> Node {
+    if let NodeValue::Map(entries) = &mut item.value {
+        entries.retain(|e| {
+            !matches!(&*e.key, "apiVersion" | "kind") && (&*e.key != "status" || kind == "Node")
+        });
+        for e in entries.iter_mut() {
+            if &*e.key == "metadata"
+                && let NodeValue::Map(meta) = &mut e.value.value
+            {
+                meta.retain(|m| &*m.key != "managedFields");
+            }
+        }
+        for (i, (key, value)) in [("apiVersion", api_version), ("kind", kind)]
+            .into_iter()
+            .enumerate()
+        {
+            entries.insert(
+                i,
+                Entry {
+                    key: key.into(),
+                    key_pos: Pos::default(),
+                    value: text_node(value),
+                },
+            );
+        }
+    }
+    item
+}
+
+/// Lists one kind, page by page, reading each response straight into
+/// kaegis's own tree (no intermediate typed or `serde_json` objects: at
+/// 10,000 objects those conversions cost more than the checks). Secrets:
+/// metadata only.
 async fn list_kind(client: &Client, kind: &Kind, origin: &Origin) -> Result<Vec<Object>, String> {
     let api_version = if kind.group.is_empty() {
         kind.version.to_owned()
     } else {
         format!("{}/{}", kind.group, kind.version)
     };
-    let ar = ApiResource {
-        group: kind.group.to_owned(),
-        version: kind.version.to_owned(),
-        api_version: api_version.clone(),
-        kind: kind.kind.to_owned(),
-        plural: kind.plural.to_owned(),
-    };
-    let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+    let request = kube::core::Request::new(collection_path(kind));
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -209,43 +253,37 @@ async fn list_kind(client: &Client, kind: &Kind, origin: &Origin) -> Result<Vec<
         if let Some(t) = &token {
             lp = lp.continue_token(t);
         }
-        let (items, next) = with_retries(|| async {
-            if kind.plural == "secrets" {
-                api.list_metadata(&lp).await.map(|l| {
-                    let items: Vec<serde_json::Value> = l
-                        .items
-                        .into_iter()
-                        .map(|m| {
-                            serde_json::json!({
-                                "apiVersion": api_version,
-                                "kind": kind.kind,
-                                "metadata": m.metadata,
-                            })
-                        })
-                        .collect();
-                    (items, l.metadata.continue_)
-                })
-            } else {
-                api.list(&lp).await.map(|l| {
-                    let items: Vec<serde_json::Value> = l
-                        .items
-                        .into_iter()
-                        .filter_map(|mut o| {
-                            o.types = Some(kube::api::TypeMeta {
-                                api_version: api_version.clone(),
-                                kind: kind.kind.to_owned(),
-                            });
-                            serde_json::to_value(o).ok()
-                        })
-                        .collect();
-                    (items, l.metadata.continue_)
-                })
+        let page = if kind.plural == "secrets" {
+            request.list_metadata(&lp)
+        } else {
+            request.list(&lp)
+        }
+        .map_err(|e| e.to_string())?;
+        let text = with_retries(|| client.request_text(page.clone()))
+            .await
+            .map_err(|e| reason(&e))?;
+        let root = kaegis_inputs::json::parse_json(&text)
+            .map_err(|e| format!("the API server's answer is not JSON: {e}"))?;
+        drop(text);
+        let next = root
+            .get_path(&["metadata", "continue"])
+            .and_then(Node::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        let NodeValue::Map(entries) = root.value else {
+            return Err("the API server's answer is not a list".to_owned());
+        };
+        for e in entries {
+            if &*e.key != "items" {
+                continue;
             }
-        })
-        .await
-        .map_err(|e| reason(&e))?;
-        out.extend(items.into_iter().filter_map(|v| to_object(v, origin)));
-        match next.filter(|t| !t.is_empty()) {
+            if let NodeValue::Seq(items) = e.value.value {
+                out.extend(items.into_iter().filter_map(|item| {
+                    Object::from_root(list_item(item, &api_version, kind.kind), origin.clone())
+                }));
+            }
+        }
+        match next {
             Some(t) => token = Some(t),
             None => break,
         }
@@ -301,4 +339,43 @@ pub async fn list_all(client: &Client) -> Listing {
         }
     }
     listing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_items_become_objects_without_bookkeeping() {
+        let text = r#"{"kind":"PodList","apiVersion":"v1","metadata":{"continue":""},"items":[
+          {"metadata":{"name":"a","namespace":"n","managedFields":[{"manager":"kubectl"}],"labels":{"x":"y"}},
+           "spec":{"containers":[{"name":"c","image":"i"}]},"status":{"phase":"Pending"}}]}"#;
+        let root = kaegis_inputs::json::parse_json(text).unwrap();
+        let item = root.get("items").unwrap().items()[0].clone();
+        let obj =
+            Object::from_root(list_item(item, "v1", "Pod"), Origin::Other("t".into())).unwrap();
+        assert_eq!(obj.id.kind, "Pod");
+        assert_eq!(obj.id.api_version, "v1");
+        assert_eq!(obj.id.namespace.as_deref(), Some("n"));
+        assert!(obj.root.get_path(&["metadata", "managedFields"]).is_none());
+        assert!(obj.root.get_path(&["metadata", "labels", "x"]).is_some());
+        assert!(obj.root.get("status").is_none());
+        assert!(obj.root.get_path(&["spec", "containers"]).is_some());
+
+        // A Node keeps its status; a metadata-only item takes the listed kind.
+        let node = kaegis_inputs::json::parse_json(
+            r#"{"metadata":{"name":"w"},"status":{"nodeInfo":{"kubeletVersion":"v1.37.0"}}}"#,
+        )
+        .unwrap();
+        let node = list_item(node, "v1", "Node");
+        assert!(node.get_path(&["status", "nodeInfo"]).is_some());
+        let meta = kaegis_inputs::json::parse_json(
+            r#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":"s"}}"#,
+        )
+        .unwrap();
+        let meta = list_item(meta, "v1", "Secret");
+        assert_eq!(meta.get("kind").and_then(Node::as_str), Some("Secret"));
+        assert_eq!(meta.get("apiVersion").and_then(Node::as_str), Some("v1"));
+        assert_eq!(meta.entries().len(), 3);
+    }
 }
