@@ -33,6 +33,9 @@ fn findings_in(report: &Value, ns: &str) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// A Deployment that meets the restricted Pod Security Standard.
+const HARDENED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      securityContext:\n        runAsNonRoot: true\n        seccompProfile: {type: RuntimeDefault}\n      containers:\n      - name: app\n        image: registry.example.com/api:1.0\n        securityContext:\n          allowPrivilegeEscalation: false\n          capabilities: {drop: [ALL]}\n";
+
 const PRIVILEGED_SPEC: &str = "containers:\n      - name: app\n        image: registry.example.com/app:1.0\n        securityContext:\n          privileged: true";
 
 #[test]
@@ -42,7 +45,8 @@ fn audits_a_live_cluster_and_its_dump() {
     };
     let ns = k8s.create_namespace("audit");
     k8s.kubectl_apply_ok(&format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      {PRIVILEGED_SPEC}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: root\n  namespace: {ns}\nspec:\n  containers:\n  - name: app\n    image: registry.example.com/app:1.0\n    securityContext:\n      privileged: true\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: {ns}\nstringData:\n  password: hunter2-s3cr3t-value\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      {PRIVILEGED_SPEC}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: root\n  namespace: {ns}\nspec:\n  containers:\n  - name: app\n    image: registry.example.com/app:1.0\n    securityContext:\n      privileged: true\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: {ns}\nstringData:\n  password: hunter2-s3cr3t-value\n---\n{}",
+        HARDENED.replace("name: api\n", &format!("name: api\n  namespace: {ns}\n"))
     ));
     // No controller-manager runs: make the ReplicaSet and Pod a Deployment
     // would own, with their owner references.
@@ -98,6 +102,32 @@ fn audits_a_live_cluster_and_its_dump() {
     .into();
     assert_eq!(findings_in(&report, &ns), expected);
     assert!(!stderr.contains("not audited"), "{stderr}");
+
+    // Restricted: the hardened Deployment passes, the others do not.
+    let out = kaegis()
+        .arg("cluster")
+        .arg("--kubeconfig")
+        .arg(k8s.kubeconfig())
+        .args([
+            "--no-config",
+            "--profile",
+            "pss-restricted",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let restricted: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objects: BTreeSet<String> = findings_in(&restricted, &ns)
+        .into_iter()
+        .map(|(o, _)| o)
+        .collect();
+    assert_eq!(
+        objects,
+        ["Deployment/web".to_owned(), "Pod/root".to_owned()].into()
+    );
 
     // For people: grouped by namespace, each finding at its path in the
     // object (a live object has no file and no line).

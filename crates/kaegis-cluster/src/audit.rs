@@ -49,12 +49,7 @@ pub fn controller(obj: &Object, present: &HashSet<(String, String, String)>) -> 
 
 /// Audits `objects` with `engine`. `notes` (what could not be listed) go
 /// into the report's diagnostics.
-pub fn audit(
-    engine: &Engine,
-    objects: &[Object],
-    notes: Vec<Diagnostic>,
-    profile: &str,
-) -> Report {
+pub fn audit(engine: &Engine, objects: &[Object], notes: Vec<Diagnostic>, profile: &str) -> Report {
     let mut inventory = Inventory::build(objects);
     inventory.complete = true;
     let present = present(objects);
@@ -137,12 +132,7 @@ mod tests {
             },
         )
         .unwrap();
-        let report = audit(
-            &engine,
-            &[rs, dep, pod, orphan],
-            Vec::new(),
-            "pss-baseline",
-        );
+        let report = audit(&engine, &[rs, dep, pod, orphan], Vec::new(), "pss-baseline");
         let flagged: Vec<String> = report
             .findings
             .iter()
