@@ -7,12 +7,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod component;
 mod macros;
 pub mod refs;
 
 pub mod admission;
 pub mod cluster;
+pub mod etcd;
 pub mod images;
+pub mod kubelet;
 pub mod namespaces;
 pub mod network;
 pub mod pod_security;
@@ -40,6 +43,8 @@ pub static CATALOG: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
         admission::CHECKS,
         policy::CHECKS,
         cluster::CHECKS,
+        kubelet::CHECKS,
+        etcd::CHECKS,
     ]
     .concat();
     all.sort_by_key(|c| c.meta().code);

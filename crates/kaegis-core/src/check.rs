@@ -31,6 +31,13 @@ pub enum Area {
     Policy,
     /// The cluster as a whole: its version, what only a live cluster tells.
     Cluster,
+    /// The control plane's configuration on its node: kube-apiserver,
+    /// kube-controller-manager, kube-scheduler, and their files.
+    ControlPlane,
+    /// etcd's configuration and data directory.
+    Etcd,
+    /// The kubelet's (and kube-proxy's) configuration and files.
+    Kubelet,
 }
 
 impl Area {
@@ -48,6 +55,9 @@ impl Area {
             Area::Admission => "admission",
             Area::Policy => "policy",
             Area::Cluster => "cluster",
+            Area::ControlPlane => "control-plane",
+            Area::Etcd => "etcd",
+            Area::Kubelet => "kubelet",
         }
     }
 }

@@ -1,0 +1,196 @@
+//! Reading the objects `kaegis node` builds for what runs on a node
+//! (`node.kaegis.dev/v1`): a component's resolved command-line flags
+//! (`spec.flags`, names without dashes, values as text) and the kubelet's
+//! effective configuration (`spec.config`, KubeletConfiguration fields,
+//! with `spec.configSources` saying where each value came from).
+//!
+//! Flags are judged the way the component reads them: Go's boolean syntax,
+//! comma-separated lists, and the component's own default when a flag is
+//! not given.
+
+use kaegis_core::{JsonPath, Node, Object};
+
+/// The API group of the node objects.
+pub const GROUP: &str = "node.kaegis.dev";
+
+/// True for a node object of `kind` (`KubeAPIServer`, `Kubelet`, …).
+pub fn is(obj: &Object, kind: &str) -> bool {
+    obj.group() == GROUP && obj.id.kind == kind
+}
+
+/// One flag as given: its text and where it is.
+pub struct Flag<'a> {
+    /// The value, as text (`"true"` for a bare boolean flag).
+    pub value: &'a str,
+    /// `spec.flags["name"]`.
+    pub path: JsonPath,
+}
+
+/// The path of `spec.flags`, where a missing flag is reported.
+pub fn flags_path() -> JsonPath {
+    JsonPath::root().keys(&["spec", "flags"])
+}
+
+/// The flag `name` (without dashes), when given.
+pub fn flag<'a>(obj: &'a Object, name: &str) -> Option<Flag<'a>> {
+    let value = obj.root.get_path(&["spec", "flags", name])?;
+    Some(Flag {
+        value: value.as_str()?,
+        path: flags_path().key(name),
+    })
+}
+
+/// Go's `strconv.ParseBool`, which the components' flag parsing uses.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// The items of a comma-separated list flag, trimmed, empty ones left out.
+pub fn list(text: &str) -> Vec<&str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// A boolean flag's value: the flag's own, or `default` when not given;
+/// `Err` with the text when it is not a boolean.
+pub fn bool_flag<'a>(obj: &'a Object, name: &str, default: bool) -> Result<bool, &'a str> {
+    match flag(obj, name) {
+        None => Ok(default),
+        Some(f) => parse_bool(f.value).ok_or(f.value),
+    }
+}
+
+/// Where to report a flag: the flag when given, else `spec.flags`.
+pub fn flag_or_flags(obj: &Object, name: &str) -> JsonPath {
+    flag(obj, name).map_or_else(flags_path, |f| f.path)
+}
+
+/// True when the flag is given with a non-empty value.
+pub fn is_set(obj: &Object, name: &str) -> bool {
+    flag(obj, name).is_some_and(|f| !f.value.trim().is_empty())
+}
+
+/// A field of the kubelet's effective configuration (`spec.config.a.b`).
+pub fn config<'a>(obj: &'a Object, field: &[&str]) -> Option<&'a Node> {
+    let mut path = vec!["spec", "config"];
+    path.extend_from_slice(field);
+    obj.root.get_path(&path).filter(|n| !n.is_null())
+}
+
+/// The path of a configuration field.
+pub fn config_path(field: &[&str]) -> JsonPath {
+    JsonPath::root().keys(&["spec", "config"]).keys(field)
+}
+
+/// Where a configuration field's value came from, for messages: `set by
+/// the command line`, `set in the config file`, `the default`.
+pub fn config_source(obj: &Object, field: &str) -> &'static str {
+    match obj
+        .root
+        .get_path(&["spec", "configSources", field])
+        .and_then(Node::as_str)
+    {
+        Some("flag") => "set on the command line",
+        Some("file") => "set in the config file",
+        Some("drop-in") => "set in a config drop-in",
+        _ => "the default",
+    }
+}
+
+/// A configuration field as a boolean (a YAML boolean or its text).
+pub fn config_bool(obj: &Object, field: &[&str]) -> Option<bool> {
+    let node = config(obj, field)?;
+    node.as_bool()
+        .or_else(|| node.as_str().and_then(parse_bool))
+}
+
+/// A configuration field as text.
+pub fn config_str<'a>(obj: &'a Object, field: &[&str]) -> Option<&'a str> {
+    config(obj, field)?.as_str()
+}
+
+/// True for a Go duration that is zero (`0`, `0s`, `0h0m0s`, `0.0m`).
+pub fn is_zero_duration(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c == '0' || c == '.' || "hmsuµn".contains(c))
+        && t.starts_with('0')
+}
+
+/// TLS cipher suites the Go standard library rates as insecure or that use
+/// CBC mode, 3DES or RC4: what "strong ciphers only" excludes.
+pub fn is_weak_cipher(name: &str) -> bool {
+    name.contains("_CBC_")
+        || name.contains("3DES")
+        || name.contains("RC4")
+        || name.ends_with("_CBC_SHA")
+        || name.starts_with("TLS_RSA_")
+}
+
+/// The host of a `host:port` or URL (`http://0.0.0.0:2379` → `0.0.0.0`).
+pub fn host_of(addr: &str) -> &str {
+    let rest = addr.split_once("://").map_or(addr, |(_, r)| r);
+    let rest = rest.split('/').next().unwrap_or(rest);
+    if let Some(inner) = rest.strip_prefix('[') {
+        return inner.split(']').next().unwrap_or(inner);
+    }
+    match rest.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => rest,
+    }
+}
+
+/// True for a loopback host.
+pub fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host == "::1" || host.starts_with("127.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_booleans() {
+        assert_eq!(parse_bool("True"), Some(true));
+        assert_eq!(parse_bool("0"), Some(false));
+        assert_eq!(parse_bool("yes"), None);
+    }
+
+    #[test]
+    fn zero_durations() {
+        for z in ["0", "0s", "0h0m0s", "0.0m"] {
+            assert!(is_zero_duration(z), "{z}");
+        }
+        for nz in ["4h", "5m0s", "", "10s"] {
+            assert!(!is_zero_duration(nz), "{nz}");
+        }
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(host_of("http://0.0.0.0:2379"), "0.0.0.0");
+        assert_eq!(host_of("127.0.0.1:10249"), "127.0.0.1");
+        assert_eq!(host_of("https://[::1]:2379"), "::1");
+        assert_eq!(host_of("localhost"), "localhost");
+        assert!(is_loopback("127.0.0.1"));
+        assert!(!is_loopback("0.0.0.0"));
+    }
+
+    #[test]
+    fn weak_ciphers() {
+        assert!(is_weak_cipher("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"));
+        assert!(is_weak_cipher("TLS_RSA_WITH_AES_128_GCM_SHA256"));
+        assert!(is_weak_cipher("TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"));
+        assert!(!is_weak_cipher("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"));
+        assert!(!is_weak_cipher(
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+        ));
+    }
+}
