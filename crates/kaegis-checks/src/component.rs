@@ -8,7 +8,7 @@
 //! comma-separated lists, and the component's own default when a flag is
 //! not given.
 
-use kaegis_core::{JsonPath, Node, Object};
+use kaegis_core::{JsonPath, Node, Object, Violation};
 
 /// The API group of the node objects.
 pub const GROUP: &str = "node.kaegis.dev";
@@ -150,6 +150,136 @@ pub fn host_of(addr: &str) -> &str {
 /// True for a loopback host.
 pub fn is_loopback(host: &str) -> bool {
     host == "localhost" || host == "::1" || host.starts_with("127.")
+}
+
+/// Reports each of `names` that is not given (or empty): `--name is not
+/// set: why`.
+pub fn require_set(obj: &Object, out: &mut Vec<Violation>, names: &[&str], why: &str) {
+    for name in names {
+        if !is_set(obj, name) {
+            out.push(Violation::new(
+                flags_path(),
+                format!("--{name} is not set: {why}"),
+            ));
+        }
+    }
+}
+
+/// Reports a boolean flag whose value (or `default` when not given) is
+/// not `want`; a value that is not a boolean is reported as such.
+pub fn require_bool(
+    obj: &Object,
+    out: &mut Vec<Violation>,
+    name: &str,
+    default: bool,
+    want: bool,
+    why: &str,
+) {
+    match bool_flag(obj, name, default) {
+        Ok(v) if v == want => {}
+        Ok(v) => {
+            let how = if flag(obj, name).is_some() {
+                format!("--{name}={v}")
+            } else {
+                format!("--{name} is not set (default {v})")
+            };
+            out.push(Violation::new(
+                flag_or_flags(obj, name),
+                format!("{how}: {why}"),
+            ));
+        }
+        Err(text) => out.push(Violation::new(
+            flag_or_flags(obj, name),
+            format!("could not check: --{name}={text} is not a boolean"),
+        )),
+    }
+}
+
+/// Reports an integer flag below `min` (or unset, or not an integer).
+pub fn require_at_least(obj: &Object, out: &mut Vec<Violation>, name: &str, min: i64, why: &str) {
+    let Some(f) = flag(obj, name) else {
+        out.push(Violation::new(
+            flags_path(),
+            format!("--{name} is not set: {why}"),
+        ));
+        return;
+    };
+    match f.value.trim().parse::<i64>() {
+        Ok(v) if v >= min => {}
+        Ok(v) => out.push(Violation::new(
+            f.path,
+            format!("--{name}={v} is below {min}: {why}"),
+        )),
+        Err(_) => out.push(Violation::new(
+            f.path,
+            format!("could not check: --{name}={} is not an integer", f.value),
+        )),
+    }
+}
+
+/// The admission plugins the API server enables on top of its defaults
+/// (`--enable-admission-plugins`) and those it disables
+/// (`--disable-admission-plugins`).
+pub fn admission_plugins(obj: &Object) -> (Vec<&str>, Vec<&str>) {
+    let of = |name: &str| flag(obj, name).map(|f| list(f.value)).unwrap_or_default();
+    (
+        of("enable-admission-plugins"),
+        of("disable-admission-plugins"),
+    )
+}
+
+/// Reports a `host:port` address flag whose host is not loopback; an
+/// unset flag has `default` (`None`: unset is fine).
+pub fn require_loopback(
+    obj: &Object,
+    out: &mut Vec<Violation>,
+    name: &str,
+    default: Option<&str>,
+    why: &str,
+) {
+    let (value, path, given) = match flag(obj, name) {
+        Some(f) => (f.value.to_owned(), f.path, true),
+        None => match default {
+            Some(d) => (d.to_owned(), flags_path(), false),
+            None => return,
+        },
+    };
+    if !is_loopback(host_of(&value)) {
+        let how = if given {
+            format!("--{name}={value}")
+        } else {
+            format!("--{name} is not set (default {value})")
+        };
+        out.push(Violation::new(path, format!("{how}: {why}")));
+    }
+}
+
+/// Reports weak or unset TLS cipher suites of a `--tls-cipher-suites` flag.
+pub fn require_strong_ciphers(obj: &Object, out: &mut Vec<Violation>, who: &str) {
+    let Some(f) = flag(obj, "tls-cipher-suites") else {
+        out.push(Violation::new(
+            flags_path(),
+            format!("--tls-cipher-suites is not set: {who} offers Go's defaults, which include CBC-mode suites"),
+        ));
+        return;
+    };
+    for suite in list(f.value) {
+        if is_weak_cipher(suite) {
+            out.push(Violation::new(
+                f.path.clone(),
+                format!("{who} offers the weak TLS cipher suite {suite}"),
+            ));
+        }
+    }
+}
+
+/// The value of a `--feature-gates` entry (`RotateKubeletServerCertificate=false`).
+pub fn feature_gate(obj: &Object, gate: &str) -> Option<bool> {
+    let f = flag(obj, "feature-gates")?;
+    list(f.value).into_iter().find_map(|g| {
+        let (name, value) = g.split_once('=')?;
+        (name.trim() == gate).then(|| parse_bool(value.trim()))?
+    })
 }
 
 #[cfg(test)]

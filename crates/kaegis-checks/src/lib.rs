@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod component;
+pub mod control_plane;
 mod macros;
 pub mod refs;
 
@@ -44,6 +45,7 @@ pub static CATALOG: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
         policy::CHECKS,
         cluster::CHECKS,
         kubelet::CHECKS,
+        control_plane::CHECKS,
         etcd::CHECKS,
     ]
     .concat();

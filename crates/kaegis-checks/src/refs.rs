@@ -57,5 +57,9 @@ pub const fn k8s(id: &'static str, url: &'static str) -> Reference {
 pub const HARDENING: &[Profile] = &[Profile::Production, Profile::Nsa];
 /// Production readiness only.
 pub const PRODUCTION: &[Profile] = &[Profile::Production];
+/// The CIS Kubernetes Benchmark alone: its Manual recommendations, which
+/// need judgement the hardening profiles do not presume.
+pub const CIS: &[Profile] = &[Profile::Cis];
+
 /// The CIS Kubernetes Benchmark's policy section, and the hardening profiles.
 pub const CIS_HARDENING: &[Profile] = &[Profile::Cis, Profile::Production, Profile::Nsa];

@@ -1,12 +1,14 @@
 //! Checks of the `kubelet` area: the kubelet's effective configuration on
 //! a node (`kaegis node` builds the `node.kaegis.dev/v1` `Kubelet` object
-//! they read), after the CIS Kubernetes Benchmark's section 4.2.
+//! they read, and the `KubeProxy` one), after the CIS Kubernetes
+//! Benchmark's sections 4.2 and 4.3.
 
 pub mod anonymous_auth;
 pub mod authorization_mode;
 pub mod client_ca;
 pub mod hostname_override;
 pub mod iptables_util_chains;
+pub mod kube_proxy_metrics_bind;
 pub mod pod_pids_limit;
 pub mod protect_kernel_defaults;
 pub mod read_only_port;
@@ -33,4 +35,5 @@ pub static CHECKS: &[&dyn Check] = &[
     &pod_pids_limit::KubeletPodPidsLimit,
     &seccomp_default::KubeletSeccompDefault,
     &hostname_override::KubeletHostnameOverride,
+    &kube_proxy_metrics_bind::KubeProxyMetricsBind,
 ];
