@@ -282,6 +282,115 @@ pub fn feature_gate(obj: &Object, gate: &str) -> Option<bool> {
     })
 }
 
+/// The `NodeFile` object's role (`apiserver-manifest`, `pki-key`, …) when it
+/// is one of `roles` and the file exists.
+fn existing_file_role<'a>(obj: &'a Object, roles: &[&str]) -> Option<&'a str> {
+    if !is(obj, "NodeFile")
+        || obj
+            .root
+            .get_path(&["spec", "exists"])
+            .and_then(Node::as_bool)
+            == Some(false)
+    {
+        return None;
+    }
+    let role = obj
+        .root
+        .get_path(&["spec", "role"])
+        .and_then(Node::as_str)?;
+    roles.contains(&role).then_some(role)
+}
+
+fn file_path(obj: &Object) -> &str {
+    obj.root
+        .get_path(&["spec", "path"])
+        .and_then(Node::as_str)
+        .unwrap_or(&obj.id.name)
+}
+
+/// Reports a file of one of `roles` whose permission bits go beyond `max`
+/// (e.g. `0o600`): group or other access, or execute bits, the benchmark
+/// does not allow.
+pub fn require_mode(obj: &Object, out: &mut Vec<Violation>, roles: &[&str], max: u32, why: &str) {
+    if existing_file_role(obj, roles).is_none() {
+        return;
+    }
+    let path = JsonPath::root().keys(&["spec", "mode"]);
+    let Some(text) = obj.root.get_path(&["spec", "mode"]).and_then(Node::as_str) else {
+        out.push(Violation::new(
+            path,
+            format!(
+                "could not check: the permissions of {} are unknown",
+                file_path(obj)
+            ),
+        ));
+        return;
+    };
+    match u32::from_str_radix(text.trim_start_matches("0o"), 8) {
+        Ok(mode) if mode & !max & 0o7777 == 0 => {}
+        Ok(mode) => out.push(Violation::new(
+            path,
+            format!(
+                "{} has mode {mode:04o}, more open than {max:04o}: {why}",
+                file_path(obj)
+            ),
+        )),
+        Err(_) => out.push(Violation::new(
+            path,
+            format!(
+                "could not check: {} has the mode {text:?}, not an octal number",
+                file_path(obj)
+            ),
+        )),
+    }
+}
+
+/// Reports a file of one of `roles` not owned by `user:group`.
+pub fn require_owner(
+    obj: &Object,
+    out: &mut Vec<Violation>,
+    roles: &[&str],
+    user: &str,
+    group: &str,
+    why: &str,
+) {
+    if existing_file_role(obj, roles).is_none() {
+        return;
+    }
+    let name = |key: &str, id: &str| {
+        obj.root
+            .get_path(&["spec", key])
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+            .or_else(|| {
+                obj.root
+                    .get_path(&["spec", id])
+                    .and_then(Node::as_i64)
+                    .map(|n| n.to_string())
+            })
+    };
+    let (Some(u), Some(g)) = (name("user", "uid"), name("group", "gid")) else {
+        out.push(Violation::new(
+            JsonPath::root().key("spec"),
+            format!(
+                "could not check: the owner of {} is unknown",
+                file_path(obj)
+            ),
+        ));
+        return;
+    };
+    let is = |have: &str, want: &str| have == want || (want == "root" && have == "0");
+    if !is(&u, user) || !is(&g, group) {
+        out.push(Violation::new(
+            JsonPath::root().keys(&["spec", "user"]),
+            format!(
+                "{} is owned by {u}:{g}, not {user}:{group}: {why}",
+                file_path(obj)
+            ),
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

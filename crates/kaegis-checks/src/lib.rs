@@ -19,6 +19,7 @@ pub mod images;
 pub mod kubelet;
 pub mod namespaces;
 pub mod network;
+pub mod node_files;
 pub mod pod_security;
 pub mod policy;
 pub mod rbac;
@@ -46,6 +47,7 @@ pub static CATALOG: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
         cluster::CHECKS,
         kubelet::CHECKS,
         control_plane::CHECKS,
+        node_files::CHECKS,
         etcd::CHECKS,
     ]
     .concat();

@@ -1,0 +1,53 @@
+//! KG910: The API server's static pod manifest must be private to its owner.
+use kaegis_core::{Area, Context, Object, Severity, Violation};
+
+use crate::component;
+use crate::macros::declare_check;
+use crate::refs::{CIS_HARDENING, cis};
+
+declare_check! {
+    /// ## What
+    /// Fails when the API server's static pod manifest (a `NodeFile` that
+    /// `kaegis node` found, role `apiserver-manifest`) has permissions beyond
+    /// 0600. Files that do not exist pass.
+    ///
+    /// ## Why
+    /// It matters because the kubelet runs whatever it says as the API
+    /// server, with its flags: whoever can change it can turn off
+    /// authorization or authentication, or run their own code on the control
+    /// plane. Only its owner (root, or etcd for etcd's data) needs access.
+    ///
+    /// ## How to fix
+    /// Restrict the permissions on the node:
+    /// ```yaml
+    /// # on the node
+    /// # chmod 600 <file>
+    /// apiVersion: node.kaegis.dev/v1
+    /// kind: NodeFile
+    /// spec:
+    ///   role: apiserver-manifest
+    ///   mode: "0600"
+    /// ```
+    pub struct ApiserverManifestPermissions {
+        code: "KG910",
+        slug: "apiserver-manifest-permissions",
+        title: "The API server's static pod manifest must be private to its owner",
+        severity: Severity::High,
+        area: Area::ControlPlane,
+        kinds: &["NodeFile"],
+        profiles: CIS_HARDENING,
+        references: &[cis("1.1.1")],
+    }
+}
+
+impl ApiserverManifestPermissions {
+    fn evaluate(&self, obj: &Object, _ctx: &Context, out: &mut Vec<Violation>) {
+        component::require_mode(
+            obj,
+            out,
+            &["apiserver-manifest"],
+            0o600,
+            "anyone on the node may read it",
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! KG939: The kubelet's config file must be private to its owner.
+use kaegis_core::{Area, Context, Object, Severity, Violation};
+
+use crate::component;
+use crate::macros::declare_check;
+use crate::refs::{CIS_HARDENING, cis};
+
+declare_check! {
+    /// ## What
+    /// Fails when the kubelet's config file (a `NodeFile` that `kaegis node`
+    /// found, role `kubelet-config`) has permissions beyond 0600. Files that
+    /// do not exist pass.
+    ///
+    /// ## Why
+    /// It matters because it sets the kubelet's authentication, authorization
+    /// and read-only port: whoever can change it can open the kubelet's API
+    /// to everyone. Only its owner (root, or etcd for etcd's data) needs
+    /// access.
+    ///
+    /// ## How to fix
+    /// Restrict the permissions on the node:
+    /// ```yaml
+    /// # on the node
+    /// # chmod 600 <file>
+    /// apiVersion: node.kaegis.dev/v1
+    /// kind: NodeFile
+    /// spec:
+    ///   role: kubelet-config
+    ///   mode: "0600"
+    /// ```
+    pub struct KubeletConfigPermissions {
+        code: "KG939",
+        slug: "kubelet-config-permissions",
+        title: "The kubelet's config file must be private to its owner",
+        severity: Severity::High,
+        area: Area::Kubelet,
+        kinds: &["NodeFile"],
+        profiles: CIS_HARDENING,
+        references: &[cis("4.1.9")],
+    }
+}
+
+impl KubeletConfigPermissions {
+    fn evaluate(&self, obj: &Object, _ctx: &Context, out: &mut Vec<Violation>) {
+        component::require_mode(
+            obj,
+            out,
+            &["kubelet-config"],
+            0o600,
+            "anyone on the node may read it",
+        );
+    }
+}
