@@ -40,6 +40,7 @@ pub mod controller_manager_root_ca;
 pub mod controller_manager_rotate_server_cert;
 pub mod controller_manager_sa_credentials;
 pub mod controller_manager_sa_private_key;
+pub mod encryption_providers;
 pub mod scheduler_bind_address;
 pub mod scheduler_profiling;
 
@@ -86,4 +87,5 @@ pub static CHECKS: &[&dyn Check] = &[
     &controller_manager_bind_address::ControllerManagerBindAddress,
     &scheduler_profiling::SchedulerProfiling,
     &scheduler_bind_address::SchedulerBindAddress,
+    &encryption_providers::EncryptionProviders,
 ];
