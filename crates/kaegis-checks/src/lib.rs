@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cis;
 pub mod component;
 pub mod control_plane;
 mod macros;

@@ -331,6 +331,9 @@ enum ListFormat {
     Json,
     /// The reference documentation (docs/checks.md is generated with it).
     Markdown,
+    /// The CIS Kubernetes Benchmark coverage table, sections 1 to 4
+    /// (docs/cis-coverage.md).
+    CisCoverage,
 }
 
 fn parse_profile(s: &str) -> Result<Profile, String> {
@@ -761,6 +764,11 @@ fn run_checks(args: ChecksArgs) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
         ListFormat::Markdown => write_markdown(&mut out, &kaegis_checks::CATALOG)?,
+        ListFormat::CisCoverage => write!(
+            out,
+            "{}",
+            kaegis_checks::cis::coverage_markdown(&kaegis_checks::CATALOG)
+        )?,
         ListFormat::Table => {
             let bold = anstyle::Style::new().bold();
             writeln!(

@@ -321,6 +321,23 @@ fn insecure_example_trips_every_area_and_hardened_passes_everything() {
 }
 
 #[test]
+fn the_cis_coverage_table_is_generated_and_current() {
+    let out = kaegis()
+        .args(["checks", "--format", "cis-coverage", "--no-config"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let committed =
+        std::fs::read_to_string(repo().join("docs/cis-coverage.md")).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "docs/cis-coverage.md is out of date: run `cargo run -- checks --format cis-coverage --no-config > docs/cis-coverage.md`"
+    );
+    assert!(generated.contains("Automated recommendations covered: **"));
+}
+
+#[test]
 fn the_checks_reference_is_generated_and_current() {
     let out = kaegis()
         .args(["checks", "--format", "markdown", "--no-config"])

@@ -36,7 +36,7 @@ declare_check! {
         area: Area::ControlPlane,
         kinds: &["KubeAPIServer"],
         profiles: CIS_HARDENING,
-        references: &[cis("1.2.16")],
+        references: &[cis("1.2.16"), cis("3.2.1")],
     }
 }
 

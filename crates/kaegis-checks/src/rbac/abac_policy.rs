@@ -48,7 +48,7 @@ declare_check! {
         kinds: &["Policy"],
         profiles: CIS_HARDENING,
         references: &[
-            cis("1.2.7 authorization-mode not AlwaysAllow / prefer RBAC over ABAC"),
+            cis("1.2.8"),
             nsa("Authentication and authorization: role-based access control"),
             mitre("T1078 Valid Accounts"),
             k8s("ABAC mode", "https://kubernetes.io/docs/reference/access-authn-authz/abac/"),
