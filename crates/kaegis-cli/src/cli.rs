@@ -91,6 +91,10 @@ enum Format {
     /// wgpolicyk8s.io/v1alpha2 PolicyReports, one per namespace (a JSON List).
     #[value(name = "policyreport")]
     PolicyReport,
+    /// kube-bench's JSON (Controls, tests, results by CIS id), for the
+    /// dashboards that read it; meant for `kaegis node`.
+    #[value(name = "kube-bench-json")]
+    KubeBenchJson,
 }
 
 /// One `--format`: a format, and the file it goes to (`sarif=out.sarif`),
@@ -555,6 +559,9 @@ fn emit(
             Format::Junit => kaegis_report::junit::write(report, &mut buf)?,
             Format::Html => kaegis_report::html::write(report, &mut buf)?,
             Format::PolicyReport => kaegis_report::policyreport::write(report, &mut buf)?,
+            Format::KubeBenchJson => {
+                kaegis_report::kube_bench::write(report, &cis_benchmark(), &mut buf)?
+            }
         }
         match spec.file.as_ref().or(output) {
             Some(path) => {
@@ -685,6 +692,28 @@ fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
     } else {
         code
     })
+}
+
+/// kaegis's table of the CIS Kubernetes Benchmark, for the kube-bench
+/// report: each recommendation with the catalog's checks that implement it.
+fn cis_benchmark() -> kaegis_report::kube_bench::Benchmark<'static> {
+    use kaegis_checks::cis;
+    kaegis_report::kube_bench::Benchmark {
+        version: "cis-1.12",
+        recommendations: cis::RECOMMENDATIONS
+            .iter()
+            .map(|r| kaegis_report::kube_bench::Recommendation {
+                id: r.id,
+                automated: r.automated,
+                summary: r.summary,
+                not_checked: r.not_checked,
+                implemented_by: cis::checks_for(&kaegis_checks::CATALOG, r.id)
+                    .iter()
+                    .map(|c| format!("{} {}", c.meta().code, c.meta().slug))
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 /// A client configuration from `--kubeconfig` (and `--context`), else the

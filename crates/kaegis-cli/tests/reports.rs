@@ -182,3 +182,87 @@ fn policy_reports_one_per_namespace() {
     let j: Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(j["summary"]["findings"].as_u64().unwrap() as usize, total);
 }
+
+/// `--format kube-bench-json`: kube-bench's shape, one result per CIS
+/// recommendation of the controls whose components were read, judged from
+/// the checks that implement it.
+#[test]
+fn kube_bench_json_maps_results_to_cis_ids() {
+    let out = kaegis()
+        .args([
+            "scan",
+            "--no-config",
+            "--profile",
+            "cis",
+            "--format",
+            "kube-bench-json",
+            "crates/kaegis-checks/fixtures/kubelet-anonymous-auth/fail.yaml",
+            "crates/kaegis-checks/fixtures/etcd-peer-tls/fail.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let controls = v["Controls"].as_array().unwrap();
+    // An etcd and a kubelet were read: no API server, so no sections 1 and 3.
+    let ids: Vec<&str> = controls.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["2", "4"]);
+    let mut statuses = std::collections::BTreeMap::new();
+    for c in controls {
+        for t in c["tests"].as_array().unwrap() {
+            for r in t["results"].as_array().unwrap() {
+                statuses.insert(
+                    r["test_number"].as_str().unwrap().to_owned(),
+                    r["status"].as_str().unwrap().to_owned(),
+                );
+            }
+        }
+    }
+    let not_pass: Vec<(&str, &str)> = statuses
+        .iter()
+        .filter(|(_, s)| *s != "PASS")
+        .map(|(k, s)| (k.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(
+        not_pass,
+        [
+            ("2.4", "FAIL"),
+            ("2.7", "WARN"),
+            ("4.2.1", "FAIL"),
+            ("4.2.8", "WARN")
+        ]
+    );
+    // Every other etcd and kubelet recommendation passed; no file and no
+    // kube-proxy were read, so sections 4.1 and 4.3 are absent.
+    assert_eq!(statuses.len(), 7 + 14);
+    assert!(
+        statuses
+            .keys()
+            .all(|k| !k.starts_with("4.1.") && !k.starts_with("4.3."))
+    );
+    assert_eq!(v["Totals"]["total_fail"], 2);
+    assert_eq!(v["Totals"]["total_warn"], 2);
+    assert_eq!(v["Totals"]["total_pass"], 17);
+    // The failing result says what was found and how to fix it.
+    let kubelet = &controls[1]["tests"];
+    let r = kubelet
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["results"].as_array().unwrap())
+        .find(|r| r["test_number"] == "4.2.1")
+        .unwrap();
+    assert!(
+        r["actual_value"]
+            .as_str()
+            .unwrap()
+            .contains("anonymous requests")
+    );
+    assert!(
+        r["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("enabled: false")
+    );
+    assert_eq!(r["scored"], true);
+}

@@ -20,6 +20,7 @@ pub mod baseline;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod kube_bench;
 pub mod markdown;
 pub mod policyreport;
 pub mod sarif;
