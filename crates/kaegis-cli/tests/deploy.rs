@@ -439,3 +439,74 @@ fn helm_chart_lints_renders_and_passes_the_production_profile() {
     );
     scan_clean("helm template (tight)", &["-"], Some(tight.as_bytes()));
 }
+
+/// The node audit's Job (deploy/node) takes what reading a node needs and
+/// nothing more: every host path mounted read-only and required to exist,
+/// no capability, no token, no privilege; and it waives exactly the checks
+/// that say so, with a reason.
+#[test]
+fn node_job_mounts_the_host_read_only_and_waives_only_what_it_documents() {
+    let yaml = std::fs::read_to_string(repo().join("deploy/node/10-job.yaml")).unwrap();
+    let stream = parse_yaml(&yaml);
+    let (_, job) = stream
+        .documents
+        .iter()
+        .find(|(_, d)| text(d, &["kind"]) == Some("Job"))
+        .expect("a Job");
+    let waived: BTreeSet<&str> = text(job, &["metadata", "annotations", "kaegis.dev/ignore"])
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(
+        waived,
+        [
+            "host-namespaces",
+            "sensitive-host-path",
+            "restricted-volume-types",
+            "run-as-user-root",
+            "run-as-group-root",
+            "run-as-non-root",
+        ]
+        .into()
+    );
+    assert!(
+        text(
+            job,
+            &["metadata", "annotations", "kaegis.dev/ignore-reason"]
+        )
+        .is_some_and(|r| r.len() > 80)
+    );
+    let spec = job.get_path(&["spec", "template", "spec"]).unwrap();
+    assert_eq!(spec.get("hostPID").and_then(Node::as_bool), Some(true));
+    assert!(spec.get("hostNetwork").is_none() && spec.get("hostIPC").is_none());
+    assert_eq!(
+        spec.get("automountServiceAccountToken")
+            .and_then(Node::as_bool),
+        Some(false)
+    );
+    for v in spec.get("volumes").unwrap().items() {
+        let kind = text(v, &["hostPath", "type"]).unwrap();
+        assert!(kind == "Directory" || kind == "File", "{kind}");
+    }
+    let container = &spec.get("containers").unwrap().items()[0];
+    for m in container.get("volumeMounts").unwrap().items() {
+        assert_eq!(m.get("readOnly").and_then(Node::as_bool), Some(true));
+        assert!(text(m, &["mountPath"]).unwrap().starts_with("/host/"));
+    }
+    let sc = container.get("securityContext").unwrap();
+    assert_eq!(sc.get("privileged").and_then(Node::as_bool), Some(false));
+    assert_eq!(
+        sc.get("allowPrivilegeEscalation").and_then(Node::as_bool),
+        Some(false)
+    );
+    assert_eq!(
+        sc.get("readOnlyRootFilesystem").and_then(Node::as_bool),
+        Some(true)
+    );
+    assert!(sc.get_path(&["capabilities", "add"]).is_none());
+    assert_eq!(
+        sc.get_path(&["capabilities", "drop"])
+            .map(|d| d.items().len()),
+        Some(1)
+    );
+}
