@@ -308,6 +308,26 @@ fn file_path(obj: &Object) -> &str {
         .unwrap_or(&obj.id.name)
 }
 
+/// The API server's authorization modes (`--authorization-mode`, whose
+/// default is `AlwaysAllow`) and where to report them; `None`, after a
+/// "could not check" finding, when an `--authorization-config` file
+/// configures authorization instead.
+pub fn authorization_modes<'a>(
+    obj: &'a Object,
+    out: &mut Vec<Violation>,
+) -> Option<(Vec<&'a str>, JsonPath)> {
+    if is_set(obj, "authorization-config") && flag(obj, "authorization-mode").is_none() {
+        out.push(Violation::new(
+            flag_or_flags(obj, "authorization-config"),
+            "could not check: authorization is configured by the --authorization-config file, which kaegis does not read yet",
+        ));
+        return None;
+    }
+    let modes =
+        flag(obj, "authorization-mode").map_or_else(|| vec!["AlwaysAllow"], |f| list(f.value));
+    Some((modes, flag_or_flags(obj, "authorization-mode")))
+}
+
 /// Reports a file of one of `roles` whose permission bits go beyond `max`
 /// (e.g. `0o600`): group or other access, or execute bits, the benchmark
 /// does not allow.

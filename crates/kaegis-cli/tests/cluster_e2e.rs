@@ -13,6 +13,18 @@ fn kaegis() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kaegis"))
 }
 
+/// `kaegis cluster --kubeconfig KUBECONFIG --no-config --fail-on never ARGS`.
+fn audit(kubeconfig: &std::path::Path, args: &[&str]) -> std::process::Output {
+    kaegis()
+        .arg("cluster")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["--no-config", "--fail-on", "never"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// `(kind/name, check code)` of the findings in one namespace.
 fn findings_in(report: &Value, ns: &str) -> BTreeSet<(String, String)> {
     report["findings"]
@@ -77,21 +89,10 @@ fn audits_a_live_cluster_and_its_dump() {
 
     // Live: the owner and the unowned pod are reported, not the controlled
     // ReplicaSet and Pod.
-    let out = kaegis()
-        .arg("cluster")
-        .arg("--kubeconfig")
-        .arg(k8s.kubeconfig())
-        .args([
-            "--no-config",
-            "--profile",
-            "pss-baseline",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .unwrap();
+    let out = audit(
+        k8s.kubeconfig(),
+        &["--profile", "pss-baseline", "--format", "json"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -104,21 +105,10 @@ fn audits_a_live_cluster_and_its_dump() {
     assert!(!stderr.contains("not audited"), "{stderr}");
 
     // Restricted: the hardened Deployment passes, the others do not.
-    let out = kaegis()
-        .arg("cluster")
-        .arg("--kubeconfig")
-        .arg(k8s.kubeconfig())
-        .args([
-            "--no-config",
-            "--profile",
-            "pss-restricted",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .unwrap();
+    let out = audit(
+        k8s.kubeconfig(),
+        &["--profile", "pss-restricted", "--format", "json"],
+    );
     let restricted: Value = serde_json::from_slice(&out.stdout).unwrap();
     let objects: BTreeSet<String> = findings_in(&restricted, &ns)
         .into_iter()
@@ -131,19 +121,7 @@ fn audits_a_live_cluster_and_its_dump() {
 
     // For people: grouped by namespace, each finding at its path in the
     // object (a live object has no file and no line).
-    let out = kaegis()
-        .arg("cluster")
-        .arg("--kubeconfig")
-        .arg(k8s.kubeconfig())
-        .args([
-            "--no-config",
-            "--profile",
-            "pss-baseline",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .unwrap();
+    let out = audit(k8s.kubeconfig(), &["--profile", "pss-baseline"]);
     let text = String::from_utf8_lossy(&out.stdout);
     let section = text
         .split(&format!("namespace {ns}\n"))
@@ -168,23 +146,17 @@ fn audits_a_live_cluster_and_its_dump() {
     assert!(!text.contains("<no file>"));
 
     // The server's own version is judged (v1.37.2: supported and patched).
-    let out = kaegis()
-        .arg("cluster")
-        .arg("--kubeconfig")
-        .arg(k8s.kubeconfig())
-        .args([
-            "--no-config",
+    let out = audit(
+        k8s.kubeconfig(),
+        &[
             "--profile",
             "pss-baseline",
             "--enable",
             "kubernetes-version",
             "--format",
             "junit",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     let junit = String::from_utf8_lossy(&out.stdout);
     assert!(
         junit.contains(
@@ -194,21 +166,7 @@ fn audits_a_live_cluster_and_its_dump() {
     );
 
     // Every check: still nothing of the Secret's data anywhere.
-    let out = kaegis()
-        .arg("cluster")
-        .arg("--kubeconfig")
-        .arg(k8s.kubeconfig())
-        .args([
-            "--no-config",
-            "--profile",
-            "all",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .unwrap();
+    let out = audit(k8s.kubeconfig(), &["--profile", "all", "--format", "json"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         !text.contains("hunter2"),
@@ -267,13 +225,7 @@ fn audits_a_live_cluster_and_its_dump() {
     ));
     let token = k8s.token_for_service_account(&ns, "narrow");
     let narrow = k8s.kubeconfig_with_token(&token);
-    let out = kaegis()
-        .arg("cluster")
-        .arg("--kubeconfig")
-        .arg(&narrow)
-        .args(["--no-config", "--format", "json", "--fail-on", "never"])
-        .output()
-        .unwrap();
+    let out = audit(&narrow, &["--format", "json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("not audited: pods: forbidden"), "{stderr}");
@@ -475,12 +427,13 @@ fn cronjob_identity_audits_and_writes_reports() {
 
 /// `kaegis cluster` with only the anonymous-access check, as JSON.
 fn anonymous_findings(kubeconfig: &std::path::Path) -> (BTreeSet<String>, String) {
-    let out = kaegis()
-        .arg("cluster")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args([
-            "--no-config",
+    let json = format!(
+        "json={}",
+        kubeconfig.with_extension("report.json").display()
+    );
+    let out = audit(
+        kubeconfig,
+        &[
             "--profile",
             "pss-baseline",
             "--enable",
@@ -488,14 +441,9 @@ fn anonymous_findings(kubeconfig: &std::path::Path) -> (BTreeSet<String>, String
             "--format",
             "junit",
             "--format",
-        ])
-        .arg(format!(
-            "json={}",
-            kubeconfig.with_extension("report.json").display()
-        ))
-        .args(["--fail-on", "never"])
-        .output()
-        .unwrap();
+            &json,
+        ],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let junit = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -572,21 +520,15 @@ fn anonymous_access_is_probed() {
     let (paths, _) = anonymous_findings(closed.kubeconfig());
     assert!(paths.is_empty(), "{paths:?}");
     // Opting out: no probe, no record.
-    let out = kaegis()
-        .arg("cluster")
-        .arg("--kubeconfig")
-        .arg(closed.kubeconfig())
-        .args([
-            "--no-config",
+    let out = audit(
+        closed.kubeconfig(),
+        &[
             "--enable",
             "anonymous-api-access",
             "--no-anonymous-probe",
             "--format",
             "junit",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("AnonymousAccess"));
 }

@@ -43,18 +43,9 @@ impl ApiserverAuthorizationNode {
         if !component::is(obj, "KubeAPIServer") {
             return;
         }
-        if component::is_set(obj, "authorization-config")
-            && component::flag(obj, "authorization-mode").is_none()
-        {
-            out.push(Violation::new(
-                component::flag_or_flags(obj, "authorization-config"),
-                "could not check: authorization is configured by the --authorization-config file, which kaegis does not read yet",
-            ));
+        let Some((modes, path)) = component::authorization_modes(obj, out) else {
             return;
-        }
-        let modes = component::flag(obj, "authorization-mode")
-            .map_or_else(|| vec!["AlwaysAllow"], |f| component::list(f.value));
-        let path = component::flag_or_flags(obj, "authorization-mode");
+        };
         if !modes.contains(&"Node") {
             out.push(Violation::new(path, "the Node authorizer is not used: kubelets are not limited to their own node's objects"));
         }

@@ -42,18 +42,9 @@ impl ApiserverAuthorizationRbac {
         if !component::is(obj, "KubeAPIServer") {
             return;
         }
-        if component::is_set(obj, "authorization-config")
-            && component::flag(obj, "authorization-mode").is_none()
-        {
-            out.push(Violation::new(
-                component::flag_or_flags(obj, "authorization-config"),
-                "could not check: authorization is configured by the --authorization-config file, which kaegis does not read yet",
-            ));
+        let Some((modes, path)) = component::authorization_modes(obj, out) else {
             return;
-        }
-        let modes = component::flag(obj, "authorization-mode")
-            .map_or_else(|| vec!["AlwaysAllow"], |f| component::list(f.value));
-        let path = component::flag_or_flags(obj, "authorization-mode");
+        };
         if !modes.contains(&"RBAC") {
             out.push(Violation::new(
                 path,
