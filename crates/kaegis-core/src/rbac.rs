@@ -84,6 +84,15 @@ impl Rule {
     pub fn is_named(&self) -> bool {
         !self.resource_names.is_empty()
     }
+
+    /// True when both rules grant the same, wherever they are.
+    pub fn same_grant(&self, other: &Rule) -> bool {
+        self.api_groups == other.api_groups
+            && self.resources == other.resources
+            && self.verbs == other.verbs
+            && self.resource_names == other.resource_names
+            && self.non_resource_urls == other.non_resource_urls
+    }
 }
 
 /// Role or ClusterRole.
@@ -421,13 +430,10 @@ impl RbacModel {
         self
     }
 
-    /// The role a binding references, if known.
-    pub fn role_of(&self, b: &Binding) -> Option<&Role> {
-        self.roles.iter().find(|r| {
-            r.kind == b.role_kind
-                && r.name == b.role_name
-                && (r.kind == RoleKind::ClusterRole || r.namespace == b.namespace)
-        })
+    /// The role a binding references, if known (the first one, when the
+    /// scan defines it several times).
+    pub fn role_of<'a>(&'a self, b: &'a Binding) -> Option<&'a Role> {
+        self.roles_for(b).next()
     }
 
     /// The bindings that reference `role`.
@@ -436,6 +442,28 @@ impl RbacModel {
             b.role_kind == role.kind
                 && b.role_name == role.name
                 && (role.kind == RoleKind::ClusterRole || b.namespace == role.namespace)
+        })
+    }
+
+    /// Every binding with the same kind, namespace and name as `b`, `b`
+    /// included. A cluster holds one; a scan may hold several definitions
+    /// (one manifest in several variants, or un-built Kustomize bases that
+    /// reuse names such as `role-binding`), and which one a cluster would
+    /// hold is then unknown.
+    pub fn definitions_of<'a>(&'a self, b: &'a Binding) -> impl Iterator<Item = &'a Binding> + 'a {
+        self.bindings.iter().filter(move |o| {
+            o.cluster == b.cluster && o.namespace == b.namespace && o.name == b.name
+        })
+    }
+
+    /// Every role a binding may reference: the roles of the model with its
+    /// `roleRef` (more than one when the scan defines that role several
+    /// times; see [`RbacModel::definitions_of`]).
+    pub fn roles_for<'a>(&'a self, b: &'a Binding) -> impl Iterator<Item = &'a Role> + 'a {
+        self.roles.iter().filter(move |r| {
+            r.kind == b.role_kind
+                && r.name == b.role_name
+                && (r.kind == RoleKind::ClusterRole || r.namespace == b.namespace)
         })
     }
 
@@ -1157,5 +1185,51 @@ mod tests {
             grants(Subject::Group("system:authenticated".into())),
             ["ClusterRoleBinding authn → ClusterRole pods"]
         );
+    }
+
+    #[test]
+    fn a_name_defined_twice_has_every_definition() {
+        let m = model(&[
+            role("ClusterRole", None, "role", &["pods"], &["create"]),
+            role("ClusterRole", None, "role", &["configmaps"], &["get"]),
+            binding(
+                "ClusterRoleBinding",
+                None,
+                "role-binding",
+                ("ClusterRole", "role"),
+                &[("ServiceAccount", "service-account", None)],
+            ),
+            binding(
+                "ClusterRoleBinding",
+                None,
+                "role-binding",
+                ("ClusterRole", "view"),
+                &[("ServiceAccount", "service-account", None)],
+            ),
+            binding(
+                "RoleBinding",
+                Some("a"),
+                "role-binding",
+                ("ClusterRole", "role"),
+                &[("ServiceAccount", "service-account", None)],
+            ),
+        ]);
+        let b = &m.bindings;
+        assert_eq!(m.definitions_of(&b[0]).count(), 2);
+        assert_eq!(m.definitions_of(&b[2]).count(), 1);
+        let roles: Vec<&str> = m
+            .roles_for(&b[0])
+            .map(|r| r.rules[0].resources[0].as_str())
+            .collect();
+        assert_eq!(roles, ["pods", "configmaps"]);
+        assert_eq!(
+            m.role_of(&b[0]).map(|r| r.rules[0].resources[0].as_str()),
+            Some("pods")
+        );
+        assert_eq!(m.roles_for(&b[1]).count(), 1, "the default view");
+        let mut moved = m.roles[0].rules[0].clone();
+        moved.path = JsonPath::root().key("rules").index(7);
+        assert!(moved.same_grant(&m.roles[0].rules[0]));
+        assert!(!moved.same_grant(&m.roles[1].rules[0]));
     }
 }
