@@ -219,7 +219,7 @@ fn audits_a_live_cluster_and_its_dump() {
 }
 
 #[test]
-fn rbac_questions_from_the_live_cluster() {
+fn rbac_questions_and_takeover_power_from_the_live_cluster() {
     let Some(k8s) = TestCluster::shared_or_skip() else {
         return;
     };
@@ -314,6 +314,38 @@ fn rbac_questions_from_the_live_cluster() {
         "{subjects:?}"
     );
     assert!(subjects.contains(&"Group system:masters"), "{subjects:?}");
+
+    // The audit reports the Deployment whose account reads every Secret.
+    let out = kaegis()
+        .arg("cluster")
+        .arg("--kubeconfig")
+        .arg(k8s.kubeconfig())
+        .args([
+            "--no-config",
+            "--profile",
+            "all",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let takeover: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"]["code"] == "KG418" && f["object"]["namespace"] == ns.as_str())
+        .collect();
+    assert_eq!(takeover.len(), 1, "{takeover:#?}");
+    assert_eq!(takeover[0]["object"]["name"], "ci");
+    assert_eq!(
+        takeover[0]["message"],
+        format!(
+            "pods run as ServiceAccount {ns}/ci and hold its token, which can take over the cluster: read Secrets cluster-wide (ClusterRoleBinding {ns}-ci-secrets → ClusterRole {ns}-secrets); whoever runs code in one of them has these powers"
+        )
+    );
 
     // A caller who may not list the RBAC objects gets an error, not a
     // silently partial answer.
