@@ -44,7 +44,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
-    /// Questions about RBAC, answered from the roles and bindings in manifests.
+    /// Questions about RBAC, answered from the roles and bindings of
+    /// manifests or of a live cluster (--cluster).
     #[command(subcommand)]
     Rbac(RbacCommand),
 }
@@ -62,8 +63,10 @@ enum RbacCommand {
         /// deployments.apps, secrets.
         resource: String,
         /// Files or directories holding Roles, ClusterRoles and bindings.
-        #[arg(required = true, value_name = "PATH")]
+        #[arg(required_unless_present = "cluster", value_name = "PATH")]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        source: RbacSourceArgs,
         /// In this namespace (RoleBindings there and ClusterRoleBindings);
         /// without it, only cluster-wide grants (ClusterRoleBindings).
         #[arg(long, short)]
@@ -72,6 +75,63 @@ enum RbacCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
     },
+    /// What SUBJECT may do, like `kubectl auth can-i --list` for anyone: the
+    /// rules of every role bound to it or to a group it is always in (a
+    /// ServiceAccount is in system:serviceaccounts,
+    /// system:serviceaccounts:NAMESPACE and system:authenticated), with
+    /// where each applies and the binding and role that grant it.
+    Permissions {
+        /// serviceaccount:NAMESPACE:NAME, system:serviceaccount:NAMESPACE:NAME,
+        /// user:NAME or group:NAME.
+        #[arg(value_parser = crate::rbac::parse_subject)]
+        subject: kaegis_core::rbac::Subject,
+        /// Files or directories holding Roles, ClusterRoles and bindings.
+        #[arg(required_unless_present = "cluster", value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        source: RbacSourceArgs,
+        /// Only what applies in this namespace (its RoleBindings and the
+        /// ClusterRoleBindings).
+        #[arg(long, short)]
+        namespace: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+}
+
+/// Where `kaegis rbac` reads roles and bindings: PATHs, or `--cluster`.
+#[derive(clap::Args, Debug)]
+struct RbacSourceArgs {
+    /// Read the roles and bindings of a live cluster through its API
+    /// instead of PATHs.
+    #[arg(long, conflicts_with = "paths")]
+    cluster: bool,
+    /// With --cluster: kubeconfig [default: $KUBECONFIG, ~/.kube/config, or
+    /// in-cluster].
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// With --cluster: kubeconfig context [default: the current one].
+    #[arg(long, value_name = "NAME")]
+    context: Option<String>,
+}
+
+impl RbacSourceArgs {
+    fn source<'a>(&'a self, paths: &'a [PathBuf]) -> anyhow::Result<crate::rbac::Source<'a>> {
+        if self.cluster {
+            Ok(crate::rbac::Source::Cluster {
+                kubeconfig: self.kubeconfig.as_deref(),
+                context: self.context.as_deref(),
+            })
+        } else if self.kubeconfig.is_some() || self.context.is_some() {
+            // clap's `requires` counts a flag's default (false) as given.
+            bail!(
+                "--kubeconfig and --context choose the cluster that --cluster reads: add --cluster"
+            )
+        } else {
+            Ok(crate::rbac::Source::Files(paths))
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -484,13 +544,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             verb,
             resource,
             paths,
+            source,
             namespace,
             format,
         }) => crate::rbac::who_can(
             &verb,
             &resource,
             namespace.as_deref(),
-            &paths,
+            &source.source(&paths)?,
+            format == ListFormat::Json,
+        ),
+        Command::Rbac(RbacCommand::Permissions {
+            subject,
+            paths,
+            source,
+            namespace,
+            format,
+        }) => crate::rbac::permissions(
+            &subject,
+            namespace.as_deref(),
+            &source.source(&paths)?,
             format == ListFormat::Json,
         ),
     }
@@ -631,8 +704,12 @@ fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
         (objects, notes)
     } else {
         runtime.block_on(async {
-            let config =
-                cluster_config(args.kubeconfig.as_deref(), args.context.as_deref()).await?;
+            let config = cluster_config(
+                args.kubeconfig.as_deref(),
+                args.context.as_deref(),
+                "no cluster to audit (set KUBECONFIG, --kubeconfig, run in a pod, or audit a dump with --from)",
+            )
+            .await?;
             let c = kube::Client::try_from(config.clone())?;
             let mut listing = kaegis_cluster::fetch::list_all(&c).await;
             if !args.no_anonymous_probe {
@@ -743,21 +820,29 @@ async fn kube_config(
     })
 }
 
-/// The audit's client configuration: every request bounded (a watch-based
-/// webhook keeps kube-rs's defaults, whose streams stay open for minutes).
+/// The client configuration of an audit or an RBAC question: every request
+/// bounded (a watch-based webhook keeps kube-rs's defaults, whose streams
+/// stay open for minutes); `missing` says what to do when there is no
+/// cluster.
 async fn cluster_config(
     kubeconfig: Option<&Path>,
     context: Option<&str>,
+    missing: &'static str,
 ) -> anyhow::Result<kube::Config> {
-    let mut config = kube_config(
-        kubeconfig,
-        context,
-        "no cluster to audit (set KUBECONFIG, --kubeconfig, run in a pod, or audit a dump with --from)",
-    )
-    .await?;
+    let mut config = kube_config(kubeconfig, context, missing).await?;
     config.connect_timeout = Some(std::time::Duration::from_secs(10));
     config.read_timeout = Some(std::time::Duration::from_secs(60));
     Ok(config)
+}
+
+/// A client from [`cluster_config`].
+pub(crate) async fn cluster_client(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+    missing: &'static str,
+) -> anyhow::Result<kube::Client> {
+    let config = cluster_config(kubeconfig, context, missing).await?;
+    Ok(kube::Client::try_from(config)?)
 }
 
 fn run_checks(args: ChecksArgs) -> anyhow::Result<ExitCode> {

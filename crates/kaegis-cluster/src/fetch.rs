@@ -291,16 +291,55 @@ async fn list_kind(client: &Client, kind: &Kind, origin: &Origin) -> Result<Vec<
     Ok(out)
 }
 
+/// The kind's name as kubectl spells it: `pods`, `roles.rbac.authorization.k8s.io`.
+fn resource_name(kind: &Kind) -> String {
+    if kind.group.is_empty() {
+        kind.plural.to_owned()
+    } else {
+        format!("{}.{}", kind.plural, kind.group)
+    }
+}
+
+/// Lists `kinds` concurrently; each one that cannot be listed becomes a
+/// `{missing}: resource: reason` note.
+async fn list_kinds<'k>(
+    client: &Client,
+    kinds: impl Iterator<Item = &'k Kind>,
+    origin: &Origin,
+    missing: &str,
+) -> Listing {
+    let mut listing = Listing::default();
+    let results = futures_util::future::join_all(
+        kinds.map(|k| async move { (k, list_kind(client, k, origin).await) }),
+    )
+    .await;
+    for (kind, result) in results {
+        match result {
+            Ok(objects) => listing.objects.extend(objects),
+            Err(mut reason) => {
+                if kind.plural == "secrets" && reason.starts_with("forbidden") {
+                    // The shipped read-only role leaves Secrets out on purpose.
+                    reason.push_str(
+                        " (by design for a read-only audit role: listing Secrets, even as metadata, needs `list` on secrets, which returns their data; the secret-rotation check did not run)",
+                    );
+                }
+                listing.notes.push(note(format!(
+                    "{missing}: {}: {reason}",
+                    resource_name(kind)
+                )));
+            }
+        }
+    }
+    listing
+}
+
 /// Lists every kind of [`KINDS`], a few at a time.
 pub async fn list_all(client: &Client) -> Listing {
     let origin = Origin::Other(Arc::from("cluster"));
+    let kinds = list_kinds(client, KINDS.iter(), &origin, "not audited").await;
     let mut listing = Listing::default();
-    let results = futures_util::future::join_all(KINDS.iter().map(|k| {
-        let origin = &origin;
-        async move { (k, list_kind(client, k, origin).await) }
-    }))
-    .await;
-    // The server's version, for the kubernetes-version check.
+    // The server's version, for the kubernetes-version check; it leads the
+    // listing.
     match client.apiserver_version().await {
         Ok(info) => listing.objects.extend(to_object(
             serde_json::json!({
@@ -316,29 +355,20 @@ pub async fn list_all(client: &Client) -> Listing {
             reason(&e)
         ))),
     }
-    for (kind, result) in results {
-        match result {
-            Ok(objects) => listing.objects.extend(objects),
-            Err(mut reason) => listing.notes.push(note(format!(
-                "not audited: {}: {}",
-                if kind.group.is_empty() {
-                    kind.plural.to_owned()
-                } else {
-                    format!("{}.{}", kind.plural, kind.group)
-                },
-                {
-                    if kind.plural == "secrets" && reason.starts_with("forbidden") {
-                        // The shipped read-only role leaves Secrets out on purpose.
-                        reason.push_str(
-                            " (by design for a read-only audit role: listing Secrets, even as metadata, needs `list` on secrets, which returns their data; the secret-rotation check did not run)",
-                        );
-                    }
-                    reason
-                }
-            ))),
-        }
-    }
+    listing.objects.extend(kinds.objects);
+    listing.notes.extend(kinds.notes);
     listing
+}
+
+/// Lists the RBAC objects only (Roles, ClusterRoles, RoleBindings and
+/// ClusterRoleBindings), for questions such as `kaegis rbac who-can
+/// --cluster`; a kind that cannot be listed is a `not read: …` note.
+pub async fn list_rbac(client: &Client) -> Listing {
+    let origin = Origin::Other(Arc::from("cluster"));
+    let rbac = KINDS
+        .iter()
+        .filter(|k| k.group == "rbac.authorization.k8s.io");
+    list_kinds(client, rbac, &origin, "not read").await
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
 //! Role-based access control: who may do what through Roles, ClusterRoles
 //! and their bindings (the CIS Kubernetes Benchmark's section 5.1).
 //!
-//! Two kinds of checks live here:
+//! Three kinds of checks live here:
 //! - rule-level checks report a Role or ClusterRole at the rule that grants
 //!   a dangerous power, and name the subjects that the scan's bindings give
 //!   it to (they read the inventory for that, but the rule itself is the
 //!   finding: they fire even when no binding in the scan uses the role);
 //! - binding-level checks report a RoleBinding or ClusterRoleBinding at the
-//!   subject or role reference that is the problem.
+//!   subject or role reference that is the problem;
+//! - workload-level checks report a workload whose ServiceAccount's
+//!   effective permissions (every binding of the account and of its groups)
+//!   are the problem.
 //!
 //! Rule-level checks skip aggregated ClusterRoles (the controller fills in
 //! their rules from other ClusterRoles, which are reviewed on their own) and
@@ -31,6 +34,7 @@ pub mod system_masters;
 pub mod token_create;
 pub mod webhook_config;
 pub mod wildcard;
+pub mod workload_takeover_power;
 
 use kaegis_core::path::Segment;
 use kaegis_core::rbac::{Role, RoleKind, Rule, Subject, describe_subjects};
@@ -57,6 +61,7 @@ pub static CHECKS: &[&dyn Check] = &[
     &system_masters::SystemMasters,
     &dangling_binding::DanglingBinding,
     &abac_policy::AbacPolicy,
+    &workload_takeover_power::WorkloadTakeoverPower,
 ];
 
 /// The RBAC authorization page of the Kubernetes documentation.
