@@ -8,9 +8,10 @@
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
-/// The fixture folder of this crate.
+/// The fixture folder of kaegis-node (this module is shared by the CLI's
+/// tests too, whose manifest folder is another one).
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../kaegis-node/tests/fixtures")
 }
 
 /// A copy of fixture tree `name` (`control-plane`, `worker`) with modes set
