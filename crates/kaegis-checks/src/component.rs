@@ -76,6 +76,24 @@ pub fn is_set(obj: &Object, name: &str) -> bool {
     flag(obj, name).is_some_and(|f| !f.value.trim().is_empty())
 }
 
+/// True when the kubelet object carries its effective configuration;
+/// otherwise (its config file or a drop-in could not be read) reports that
+/// the check could not tell, rather than judging guessed values.
+pub fn has_config(obj: &Object, out: &mut Vec<Violation>) -> bool {
+    if obj
+        .root
+        .get_path(&["spec", "config"])
+        .is_some_and(Node::is_map)
+    {
+        return true;
+    }
+    out.push(Violation::new(
+        JsonPath::root().key("spec"),
+        "could not check: the kubelet's effective configuration is unknown (its config file or a drop-in could not be read)",
+    ));
+    false
+}
+
 /// A field of the kubelet's effective configuration (`spec.config.a.b`).
 pub fn config<'a>(obj: &'a Object, field: &[&str]) -> Option<&'a Node> {
     let mut path = vec!["spec", "config"];
@@ -294,11 +312,15 @@ fn existing_file_role<'a>(obj: &'a Object, roles: &[&str]) -> Option<&'a str> {
     {
         return None;
     }
-    let role = obj
-        .root
-        .get_path(&["spec", "role"])
-        .and_then(Node::as_str)?;
-    roles.contains(&role).then_some(role)
+    // `roles` lists every role of a file (the cluster CA is both the
+    // kubelet's client CA and a PKI certificate); `role` the most specific.
+    let spec = obj.root.get("spec")?;
+    spec.get("roles")
+        .map_or(&[][..], Node::items)
+        .iter()
+        .chain(spec.get("role"))
+        .filter_map(Node::as_str)
+        .find(|r| roles.contains(r))
 }
 
 fn file_path(obj: &Object) -> &str {

@@ -1,4 +1,5 @@
-//! Command-line interface: `kaegis scan`, `kaegis checks`, `kaegis explain`.
+//! Command-line interface: `kaegis scan`, `kaegis cluster`, `kaegis node`,
+//! `kaegis checks`, `kaegis explain`…
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,10 @@ enum Command {
     Admission(AdmissionArgs),
     /// Audit a live cluster through the Kubernetes API (or a dump of it).
     Cluster(ClusterArgs),
+    /// Audit a node: its control-plane, etcd, kubelet and kube-proxy
+    /// configuration (processes, static pod manifests, config files) and
+    /// the permissions of its Kubernetes files.
+    Node(NodeArgs),
     /// List the check catalog.
     Checks(ChecksArgs),
     /// Explain one check: what it checks, why it matters, how to fix it.
@@ -335,6 +340,28 @@ struct ClusterArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct NodeArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    /// The node's root folder: every path (/proc, /etc/kubernetes…) is read
+    /// under it, e.g. the host's / mounted at /host in a pod.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    root: PathBuf,
+    /// Output format(s), as for scan.
+    #[arg(long, short, value_name = "FORMAT[=FILE]", default_value = "terminal", value_parser = parse_format_spec)]
+    format: Vec<FormatSpec>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value = "low")]
+    fail_on: FailOn,
+    /// No notes on standard error.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
 struct FixArgs {
     /// Files or directories to fix.
     #[arg(required = true, value_name = "PATH")]
@@ -539,6 +566,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Checks(args) => run_checks(args),
         Command::Admission(args) => run_admission(args),
         Command::Cluster(args) => run_cluster(args),
+        Command::Node(args) => run_node(args),
         Command::Explain { check, config } => run_explain(&check, config),
         Command::Rbac(RbacCommand::WhoCan {
             verb,
@@ -791,6 +819,57 @@ fn cis_benchmark() -> kaegis_report::kube_bench::Benchmark<'static> {
             })
             .collect(),
     }
+}
+
+fn run_node(args: NodeArgs) -> anyhow::Result<ExitCode> {
+    if args.format.iter().filter(|f| f.file.is_none()).count() > 1 {
+        bail!(
+            "only one --format can go to standard output (or --output): give the others a file, e.g. --format sarif=report.sarif"
+        );
+    }
+    if !args.root.is_dir() {
+        bail!("--root {}: not a folder", args.root.display());
+    }
+    let resolved = args.select.resolve(None)?;
+    let collected = kaegis_node::collect(&args.root);
+    if !collected.found_anything {
+        bail!(
+            "nothing to audit under {}: no Kubernetes component (no process in {}, no static pod manifest) and none of the files a node has; run on a node, or pass --root with the node's filesystem (and, in a pod, hostPID for its processes)",
+            args.root.display(),
+            args.root.join("proc").display()
+        );
+    }
+    // A node's objects are not a cluster: the inventory is what they say,
+    // not complete.
+    let inventory = kaegis_core::Inventory::build(&collected.objects);
+    let mut report = kaegis_cluster::audit::audit_with(
+        &resolved.engine,
+        &collected.objects,
+        &inventory,
+        collected.diagnostics,
+        resolved.profile.as_str(),
+    );
+    report.config = resolved.config;
+    // Source lines for findings in the manifests and policy files, from
+    // the text read under --root (the report names them by node path).
+    for (path, text) in &collected.texts {
+        let mut at: Vec<kaegis_core::Finding> = Vec::new();
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut report.findings)
+            .into_iter()
+            .partition(|f| f.location.file.as_deref() == Some(&**path));
+        at.extend(mine);
+        scan::add_snippets(&mut at, text);
+        report.findings = rest;
+        report.findings.extend(at);
+    }
+    report.sort();
+    emit(
+        &report,
+        &args.format,
+        args.output.as_ref(),
+        args.fail_on,
+        args.quiet,
+    )
 }
 
 /// A client configuration from `--kubeconfig` (and `--context`), else the

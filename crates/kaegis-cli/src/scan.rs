@@ -38,7 +38,7 @@ struct FileResult {
     stdin_text: Option<Arc<str>>,
 }
 
-fn add_snippets(findings: &mut [Finding], text: &str) {
+pub(crate) fn add_snippets(findings: &mut [Finding], text: &str) {
     // Only the lines findings point at, found with memchr: a file with a few
     // findings may be a multi-megabyte bundle of CRDs.
     let mut wanted: Vec<u32> = findings.iter().map(|f| f.location.pos.line).collect();

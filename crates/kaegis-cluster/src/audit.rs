@@ -48,10 +48,24 @@ pub fn controller(obj: &Object, present: &HashSet<(String, String, String)>) -> 
 }
 
 /// Audits `objects` with `engine`. `notes` (what could not be listed) go
-/// into the report's diagnostics.
+/// into the report's diagnostics. The inventory is complete: every kind
+/// the catalog needs was listed.
 pub fn audit(engine: &Engine, objects: &[Object], notes: Vec<Diagnostic>, profile: &str) -> Report {
     let mut inventory = Inventory::build(objects);
     inventory.complete = true;
+    audit_with(engine, objects, &inventory, notes, profile)
+}
+
+/// Audits `objects` against `inventory` — the shared part of
+/// [`audit`] and of `kaegis node`, whose objects (a node's components and
+/// files) are not a whole cluster, so its inventory is not complete.
+pub fn audit_with(
+    engine: &Engine,
+    objects: &[Object],
+    inventory: &Inventory,
+    notes: Vec<Diagnostic>,
+    profile: &str,
+) -> Report {
     let present = present(objects);
     let mut report = Report {
         diagnostics: notes,
@@ -91,7 +105,7 @@ pub fn audit(engine: &Engine, objects: &[Object], notes: Vec<Diagnostic>, profil
                 },
             },
         });
-        let outcome = engine.run_all(obj, &inventory);
+        let outcome = engine.run_all(obj, inventory);
         report.findings.extend(outcome.findings);
         report.suppressed += outcome.suppressed;
     }

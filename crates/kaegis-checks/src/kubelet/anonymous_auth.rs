@@ -43,7 +43,7 @@ declare_check! {
 
 impl KubeletAnonymousAuth {
     fn evaluate(&self, obj: &Object, _ctx: &Context, out: &mut Vec<Violation>) {
-        if !component::is(obj, "Kubelet") {
+        if !component::is(obj, "Kubelet") || !component::has_config(obj, out) {
             return;
         }
         let field = ["authentication", "anonymous", "enabled"];

@@ -42,7 +42,7 @@ declare_check! {
 
 impl KubeletAuthorizationMode {
     fn evaluate(&self, obj: &Object, _ctx: &Context, out: &mut Vec<Violation>) {
-        if !component::is(obj, "Kubelet") {
+        if !component::is(obj, "Kubelet") || !component::has_config(obj, out) {
             return;
         }
         let field = ["authorization", "mode"];
