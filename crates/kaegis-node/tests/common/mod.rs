@@ -17,8 +17,13 @@ pub fn fixtures() -> PathBuf {
 /// A copy of fixture tree `name` (`control-plane`, `worker`) with modes set
 /// by `modes` (node path, octal mode).
 pub fn build(name: &str, modes: &[(&str, u32)]) -> tempfile::TempDir {
+    build_from(&fixtures().join(name), modes)
+}
+
+/// [`build`] from any folder laid out like the fixtures.
+pub fn build_from(dir: &Path, modes: &[(&str, u32)]) -> tempfile::TempDir {
     let t = tempfile::tempdir().expect("temp dir");
-    copy(&fixtures().join(name), t.path());
+    copy(dir, t.path());
     for (path, mode) in modes {
         let p = t.path().join(path.trim_start_matches('/'));
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode))
