@@ -182,11 +182,7 @@ pub const RECOMMENDATIONS: &[Recommendation] = &[
     m("4.2.5", "kubelet: streaming connection idle timeout not 0"),
     a("4.2.6", "kubelet: manages its iptables utility chains"),
     m("4.2.7", "kubelet: no hostname override"),
-    gap(
-        "4.2.8",
-        "kubelet: event record QPS as appropriate",
-        "any value is a trade-off between losing events and flooding the API server; there is no wrong value to report",
-    ),
+    m("4.2.8", "kubelet: event record QPS as appropriate"),
     m("4.2.9", "kubelet: serving certificate and key"),
     a("4.2.10", "kubelet: client certificate rotation not off"),
     m("4.2.11", "kubelet: serving certificate rotation"),

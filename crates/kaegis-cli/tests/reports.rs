@@ -196,7 +196,7 @@ fn kube_bench_json_maps_results_to_cis_ids() {
             "cis",
             "--format",
             "kube-bench-json",
-            "crates/kaegis-checks/fixtures/kubelet-anonymous-auth/fail.yaml",
+            "crates/kaegis-checks/fixtures/kubelet-read-only-port/fail.yaml",
             "crates/kaegis-checks/fixtures/etcd-peer-tls/fail.yaml",
         ])
         .output()
@@ -225,12 +225,7 @@ fn kube_bench_json_maps_results_to_cis_ids() {
         .collect();
     assert_eq!(
         not_pass,
-        [
-            ("2.4", "FAIL"),
-            ("2.7", "WARN"),
-            ("4.2.1", "FAIL"),
-            ("4.2.8", "WARN")
-        ]
+        [("2.4", "FAIL"), ("2.7", "WARN"), ("4.2.4", "FAIL")]
     );
     // Every other etcd and kubelet recommendation passed; no file and no
     // kube-proxy were read, so sections 4.1 and 4.3 are absent.
@@ -241,8 +236,8 @@ fn kube_bench_json_maps_results_to_cis_ids() {
             .all(|k| !k.starts_with("4.1.") && !k.starts_with("4.3."))
     );
     assert_eq!(v["Totals"]["total_fail"], 2);
-    assert_eq!(v["Totals"]["total_warn"], 2);
-    assert_eq!(v["Totals"]["total_pass"], 17);
+    assert_eq!(v["Totals"]["total_warn"], 1);
+    assert_eq!(v["Totals"]["total_pass"], 18);
     // The failing result says what was found and how to fix it.
     let kubelet = &controls[1]["tests"];
     let r = kubelet
@@ -250,19 +245,20 @@ fn kube_bench_json_maps_results_to_cis_ids() {
         .unwrap()
         .iter()
         .flat_map(|t| t["results"].as_array().unwrap())
-        .find(|r| r["test_number"] == "4.2.1")
+        .find(|r| r["test_number"] == "4.2.4")
         .unwrap();
     assert!(
         r["actual_value"]
             .as_str()
             .unwrap()
-            .contains("anonymous requests")
+            .contains("read-only API")
     );
     assert!(
         r["remediation"]
             .as_str()
             .unwrap()
-            .contains("enabled: false")
+            .contains("readOnlyPort: 0")
     );
-    assert_eq!(r["scored"], true);
+    // 4.2.4 is a Manual recommendation: not scored.
+    assert_eq!(r["scored"], false);
 }

@@ -21,6 +21,7 @@ pub mod apiserver_etcd_client_cert;
 pub mod apiserver_event_rate_limit;
 pub mod apiserver_extend_token_expiration;
 pub mod apiserver_external_authentication;
+pub mod apiserver_insecure_port;
 pub mod apiserver_kubelet_ca;
 pub mod apiserver_kubelet_client_cert;
 pub mod apiserver_namespace_lifecycle;
@@ -88,4 +89,5 @@ pub static CHECKS: &[&dyn Check] = &[
     &scheduler_profiling::SchedulerProfiling,
     &scheduler_bind_address::SchedulerBindAddress,
     &encryption_providers::EncryptionProviders,
+    &apiserver_insecure_port::ApiserverInsecurePort,
 ];

@@ -6,6 +6,7 @@
 pub mod anonymous_auth;
 pub mod authorization_mode;
 pub mod client_ca;
+pub mod event_qps;
 pub mod hostname_override;
 pub mod iptables_util_chains;
 pub mod kube_proxy_metrics_bind;
@@ -36,4 +37,5 @@ pub static CHECKS: &[&dyn Check] = &[
     &seccomp_default::KubeletSeccompDefault,
     &hostname_override::KubeletHostnameOverride,
     &kube_proxy_metrics_bind::KubeProxyMetricsBind,
+    &event_qps::KubeletEventQps,
 ];
