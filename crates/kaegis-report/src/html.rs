@@ -512,6 +512,7 @@ fn spans_around(text: &str, lines: &[u32]) -> Vec<(u32, Vec<String>)> {
 }
 
 fn cut(line: &str) -> String {
+    let line = &*crate::redact_line(line);
     match line.char_indices().nth(MAX_LINE_CHARS) {
         Some((i, _)) => format!("{}…", &line[..i]),
         None => line.to_owned(),

@@ -76,7 +76,7 @@ fn failure_text(check: &CheckMeta, findings: &[&Finding]) -> String {
             None => text.push_str(&format!("{} [{}]\n  {}\n", f.path, f.severity, f.message)),
         }
         if let Some(s) = &f.snippet {
-            text.push_str(&format!("  | {}\n", s.trim_end()));
+            text.push_str(&format!("  | {}\n", crate::redact_line(s.trim_end())));
         }
     }
     if let Some(fix) = check.doc_section("How to fix") {

@@ -39,6 +39,51 @@ pub struct Checked {
     pub location: Location,
 }
 
+/// A source line as reports show it, with the value of a credential-like
+/// key (`secret:`, `password:`, `token:`, `client-key-data:`…) replaced by
+/// `<redacted>`: excerpts of a manifest, a kubeconfig or an
+/// EncryptionConfiguration must not carry the secrets they hold. Keys that
+/// only name or locate a secret (`secretName`, `tls-private-key-file`) are
+/// kept.
+pub fn redact_line(line: &str) -> std::borrow::Cow<'_, str> {
+    let Some((key_part, value)) = line.split_once(':') else {
+        return line.into();
+    };
+    let key = key_part
+        .trim_start()
+        .trim_start_matches("- ")
+        .trim()
+        .trim_matches(['"', '\'']);
+    let value_trim = value.trim();
+    if key.is_empty() || key.contains(' ') || value_trim.is_empty() || value.starts_with("//") {
+        return line.into();
+    }
+    let k = key.to_ascii_lowercase();
+    let sensitive = [
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "private",
+        "credential",
+        "apikey",
+        "api_key",
+        "api-key",
+        "key-data",
+    ]
+    .iter()
+    .any(|w| k.contains(w));
+    let locates = [
+        "name", "ref", "file", "path", "ttl", "mode", "url", "type", "provider",
+    ]
+    .iter()
+    .any(|w| k.ends_with(w));
+    if !sensitive || locates || value_trim.starts_with(['{', '[', '|', '>', '&', '*']) {
+        return line.into();
+    }
+    format!("{key_part}: <redacted>").into()
+}
+
 /// The group an object's findings are listed under in reports for people:
 /// its file, or for an object read from a cluster (no file) its namespace
 /// (`namespace shop`) or `cluster-scoped`.
@@ -167,3 +212,38 @@ pub const UNSET_GROUP: &str = "(not set)";
 
 /// The version of kaegis that wrote a report.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact_line;
+
+    #[test]
+    fn credentials_are_redacted_and_names_kept() {
+        assert_eq!(
+            redact_line("        secret: c2VjcmV0"),
+            "        secret: <redacted>"
+        );
+        assert_eq!(
+            redact_line("    client-key-data: LS0t"),
+            "    client-key-data: <redacted>"
+        );
+        assert_eq!(
+            redact_line("  - password: hunter2"),
+            "  - password: <redacted>"
+        );
+        assert_eq!(
+            redact_line("  \"token\": \"abc\","),
+            "  \"token\": <redacted>"
+        );
+        for kept in [
+            "      secretName: db",
+            "    - --tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+            "  privileged: true",
+            "  tokenTTL: 1h",
+            "  secrets:",
+            "  image: registry.example.com/app:1.0",
+        ] {
+            assert_eq!(redact_line(kept), kept);
+        }
+    }
+}

@@ -74,7 +74,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .take(pos.col.saturating_sub(1) as usize)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            writeln!(out, "      {DIM}{num} |{DIM:#} {}", line.trim_end())?;
+            writeln!(
+                out,
+                "      {DIM}{num} |{DIM:#} {}",
+                crate::redact_line(line.trim_end())
+            )?;
             writeln!(out, "      {DIM}{pad} |{DIM:#} {caret_at}{st}^{st:#}")?;
         }
     }
