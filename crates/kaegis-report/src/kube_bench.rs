@@ -8,10 +8,12 @@
 //!   `remediation` is the check's How to fix);
 //! - PASS when they ran on an object of a kind they look at and found
 //!   nothing;
-//! - WARN when kaegis has no check for it (the reason is in `reason`), as
-//!   kube-bench does for what it cannot decide;
-//! - left out when none of its checks' kinds was on the node: a worker has
-//!   no API server, so section 1 is absent, as in kube-bench's worker runs.
+//! - WARN, with the reason in `reason`, when kaegis has no check for it (as
+//!   kube-bench does for what it cannot decide), when the profile left its
+//!   checks out, or when nothing they read is on the node (no kube-proxy
+//!   process, no EncryptionConfiguration);
+//! - controls whose components were not read are left out: a worker has no
+//!   API server, so section 1 is absent, as in kube-bench's worker runs.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -138,7 +140,9 @@ pub fn to_value(report: &Report, benchmark: &Benchmark) -> Value {
             } else if ran {
                 ("PASS", 0)
             } else {
-                continue;
+                // Its checks ran, but nothing of the kinds they read is on
+                // this node (no kube-proxy, no EncryptionConfiguration).
+                ("WARN", 2)
             };
             let remediation = checks
                 .iter()
@@ -166,7 +170,16 @@ pub fn to_value(report: &Report, benchmark: &Benchmark) -> Value {
                 "expected_result": "",
             });
             if status == "WARN" {
-                result["reason"] = json!(if r.implemented_by.is_empty() {
+                result["reason"] = json!(if !checks.is_empty() {
+                    let kinds: BTreeSet<&str> = checks
+                        .iter()
+                        .flat_map(|c| c.kinds.iter().copied())
+                        .collect();
+                    format!(
+                        "nothing to judge on this node: no {} was found",
+                        kinds.into_iter().collect::<Vec<_>>().join(" or ")
+                    )
+                } else if r.implemented_by.is_empty() {
                     format!(
                         "not checked by kaegis: {}",
                         r.not_checked.unwrap_or("no check yet")
