@@ -78,7 +78,7 @@ enum RbacCommand {
         namespace: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
-        format: ListFormat,
+        format: AnswerFormat,
     },
     /// What SUBJECT may do, like `kubectl auth can-i --list` for anyone: the
     /// rules of every role bound to it or to a group it is always in (a
@@ -101,7 +101,7 @@ enum RbacCommand {
         namespace: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
-        format: ListFormat,
+        format: AnswerFormat,
     },
 }
 
@@ -427,6 +427,15 @@ enum ListFormat {
     CisCoverage,
 }
 
+/// How `kaegis rbac` answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum AnswerFormat {
+    /// For people.
+    Table,
+    /// For programs.
+    Json,
+}
+
 fn parse_profile(s: &str) -> Result<Profile, String> {
     Profile::parse(s).ok_or_else(|| {
         let names: Vec<&str> = Profile::ALL.iter().map(|p| p.as_str()).collect();
@@ -580,7 +589,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &resource,
             namespace.as_deref(),
             &source.source(&paths)?,
-            format == ListFormat::Json,
+            format == AnswerFormat::Json,
         ),
         Command::Rbac(RbacCommand::Permissions {
             subject,
@@ -592,7 +601,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &subject,
             namespace.as_deref(),
             &source.source(&paths)?,
-            format == ListFormat::Json,
+            format == AnswerFormat::Json,
         ),
     }
 }
