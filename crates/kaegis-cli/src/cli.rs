@@ -870,6 +870,9 @@ fn run_node(args: NodeArgs) -> anyhow::Result<ExitCode> {
         scan::add_snippets(&mut at, text);
         report.findings = rest;
         report.findings.extend(at);
+        // The HTML report's excerpts come from these texts, not from the
+        // machine's own files of the same name.
+        report.texts.insert(path.clone(), text.clone());
     }
     report.sort();
     emit(

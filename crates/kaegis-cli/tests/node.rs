@@ -56,6 +56,30 @@ fn control_plane_json() {
     }
 }
 
+/// The HTML report's excerpts of a node's files come from the files read
+/// under --root (named as on the node), with their context lines.
+#[test]
+fn control_plane_html_excerpts_come_from_the_node() {
+    let t = common::build("control-plane", common::CONTROL_PLANE_MODES);
+    let dir = tempfile::tempdir().unwrap();
+    let html_path = dir.path().join("node.html");
+    node(
+        t.path(),
+        &[
+            "--format",
+            &format!("html={}", html_path.display()),
+            "--fail-on",
+            "never",
+        ],
+    )
+    .code(0);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    // The authorization-mode finding's line, and a neighbour no finding
+    // points at.
+    assert!(html.contains("--authorization-mode=AlwaysAllow,Node,RBAC"));
+    assert!(html.contains("--etcd-servers=https://127.0.0.1:2379"));
+}
+
 #[test]
 fn worker_terminal_notes_components() {
     let t = common::build("worker", common::WORKER_MODES);

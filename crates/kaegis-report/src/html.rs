@@ -253,7 +253,7 @@ fn data(report: &Report) -> Data<'_> {
     let mut check_index: HashMap<&str, usize> = HashMap::new();
     let mut objects: Vec<ObjectData> = Vec::new();
     let mut object_index: HashMap<&ObjectId, usize> = HashMap::new();
-    let (files, file_of) = excerpts(&report.findings);
+    let (files, file_of) = excerpts(&report.findings, &report.texts);
     let mut findings = Vec::with_capacity(report.findings.len());
     for (f, file) in report.findings.iter().zip(file_of) {
         let check = *check_index.entry(f.check.code).or_insert_with(|| {
@@ -417,7 +417,10 @@ fn group_scores(report: &Report) -> (Vec<Score>, Vec<Score>) {
 
 /// The lines around every finding, per file (each file read once), and the
 /// index of each finding's file in that list.
-fn excerpts(findings: &[Finding]) -> (Vec<FileData>, Vec<Option<usize>>) {
+fn excerpts(
+    findings: &[Finding],
+    texts: &BTreeMap<std::sync::Arc<Path>, std::sync::Arc<str>>,
+) -> (Vec<FileData>, Vec<Option<usize>>) {
     struct Wanted<'a> {
         path: &'a Path,
         lines: Vec<u32>,
@@ -451,7 +454,11 @@ fn excerpts(findings: &[Finding]) -> (Vec<FileData>, Vec<Option<usize>>) {
         .map(|mut w| {
             w.lines.sort_unstable();
             w.lines.dedup();
-            let spans = match read_text(w.path) {
+            let text = match texts.get(w.path) {
+                Some(t) => Some(t.to_string()),
+                None => read_text(w.path),
+            };
+            let spans = match text {
                 Some(text) => spans_around(&text, &w.lines),
                 None => {
                     // The finding's own line, as the scan saw it.
@@ -658,7 +665,7 @@ mod tests {
             finding("c", Some(&file), 19),
             finding("d", Some(Path::new("<stdin>")), 4),
         ];
-        let (files, of) = excerpts(&findings);
+        let (files, of) = excerpts(&findings, &BTreeMap::new());
         assert_eq!(of, [Some(0), Some(0), Some(0), Some(1)]);
         let first: Vec<_> = files[0].spans.iter().map(|(n, l)| (*n, l.len())).collect();
         // 2 and 6 share one run (lines 1..=9); 19 has 16..=20 (the file ends).

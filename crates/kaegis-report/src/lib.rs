@@ -127,6 +127,10 @@ pub struct Report {
     pub config: Option<std::path::PathBuf>,
     /// The Pod Security Standards version (`1.<minor>`).
     pub pss_minor: u32,
+    /// The text of files whose names are not paths on this machine (a
+    /// node's files read under `kaegis node --root`, named as on the node),
+    /// for reporters that show excerpts; other files are read from disk.
+    pub texts: BTreeMap<std::sync::Arc<std::path::Path>, std::sync::Arc<str>>,
 }
 
 impl Report {
