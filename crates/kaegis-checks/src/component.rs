@@ -8,6 +8,7 @@
 //! comma-separated lists, and the component's own default when a flag is
 //! not given.
 
+use kaegis_core::node::parse_go_bool;
 use kaegis_core::{JsonPath, Node, Object, Violation};
 
 /// The API group of the node objects.
@@ -40,15 +41,6 @@ pub fn flag<'a>(obj: &'a Object, name: &str) -> Option<Flag<'a>> {
     })
 }
 
-/// Go's `strconv.ParseBool`, which the components' flag parsing uses.
-pub fn parse_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
 /// The items of a comma-separated list flag, trimmed, empty ones left out.
 pub fn list(text: &str) -> Vec<&str> {
     text.split(',')
@@ -62,7 +54,7 @@ pub fn list(text: &str) -> Vec<&str> {
 pub fn bool_flag<'a>(obj: &'a Object, name: &str, default: bool) -> Result<bool, &'a str> {
     match flag(obj, name) {
         None => Ok(default),
-        Some(f) => parse_bool(f.value).ok_or(f.value),
+        Some(f) => parse_go_bool(f.value).ok_or(f.value),
     }
 }
 
@@ -125,7 +117,7 @@ pub fn config_source(obj: &Object, field: &str) -> &'static str {
 pub fn config_bool(obj: &Object, field: &[&str]) -> Option<bool> {
     let node = config(obj, field)?;
     node.as_bool()
-        .or_else(|| node.as_str().and_then(parse_bool))
+        .or_else(|| node.as_str().and_then(parse_go_bool))
 }
 
 /// A configuration field as text.
@@ -296,7 +288,7 @@ pub fn feature_gate(obj: &Object, gate: &str) -> Option<bool> {
     let f = flag(obj, "feature-gates")?;
     list(f.value).into_iter().find_map(|g| {
         let (name, value) = g.split_once('=')?;
-        (name.trim() == gate).then(|| parse_bool(value.trim()))?
+        (name.trim() == gate).then(|| parse_go_bool(value.trim()))?
     })
 }
 
@@ -436,13 +428,6 @@ pub fn require_owner(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_booleans() {
-        assert_eq!(parse_bool("True"), Some(true));
-        assert_eq!(parse_bool("0"), Some(false));
-        assert_eq!(parse_bool("yes"), None);
-    }
 
     #[test]
     fn zero_durations() {

@@ -214,15 +214,6 @@ pub fn etcd_env_flag(var: &str) -> Option<String> {
     Some(rest.to_ascii_lowercase().replace('_', "-"))
 }
 
-/// Go's `strconv.ParseBool`, which pflag and the flag package use.
-pub fn parse_go_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

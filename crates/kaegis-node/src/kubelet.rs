@@ -25,8 +25,9 @@ use std::collections::BTreeMap;
 use kaegis_core::{Diagnostic, Node, Value as NodeValue};
 use serde_json::{Map, Value, json};
 
-use crate::flags::{Flags, parse_go_bool};
+use crate::flags::Flags;
 use crate::root::{NodeRoot, join_node, parent_node, reason};
+use kaegis_core::node::parse_go_bool;
 
 /// How a flag's text becomes a configuration value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
