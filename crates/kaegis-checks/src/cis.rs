@@ -196,12 +196,7 @@ pub const RECOMMENDATIONS: &[Recommendation] = &[
 pub fn checks_for<'a>(catalog: &'a [&'static dyn Check], id: &str) -> Vec<&'a dyn Check> {
     catalog
         .iter()
-        .filter(|c| {
-            c.meta()
-                .references
-                .iter()
-                .any(|r| r.source == "CIS" && r.id == id)
-        })
+        .filter(|c| c.meta().implements_cis(id))
         .map(|c| &**c)
         .collect()
 }

@@ -8,7 +8,8 @@
 //! comma-separated lists, and the component's own default when a flag is
 //! not given.
 
-use kaegis_core::node::parse_go_bool;
+pub use kaegis_core::flags::list;
+use kaegis_core::flags::{feature_gates, parse_go_bool};
 use kaegis_core::{JsonPath, Node, Object, Violation};
 
 /// The API group of the node objects.
@@ -39,14 +40,6 @@ pub fn flag<'a>(obj: &'a Object, name: &str) -> Option<Flag<'a>> {
         value: value.as_str()?,
         path: flags_path().key(name),
     })
-}
-
-/// The items of a comma-separated list flag, trimmed, empty ones left out.
-pub fn list(text: &str) -> Vec<&str> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect()
 }
 
 /// A boolean flag's value: the flag's own, or `default` when not given;
@@ -286,10 +279,10 @@ pub fn require_strong_ciphers(obj: &Object, out: &mut Vec<Violation>, who: &str)
 /// The value of a `--feature-gates` entry (`RotateKubeletServerCertificate=false`).
 pub fn feature_gate(obj: &Object, gate: &str) -> Option<bool> {
     let f = flag(obj, "feature-gates")?;
-    list(f.value).into_iter().find_map(|g| {
-        let (name, value) = g.split_once('=')?;
-        (name.trim() == gate).then(|| parse_go_bool(value.trim()))?
-    })
+    feature_gates(f.value)
+        .into_iter()
+        .flatten()
+        .find_map(|(name, on)| (name == gate).then_some(on))
 }
 
 /// The `NodeFile` object's role (`apiserver-manifest`, `pki-key`, …) when it

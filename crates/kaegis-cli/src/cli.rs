@@ -606,12 +606,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    if args.format.iter().filter(|f| f.file.is_none()).count() > 1 {
+/// Refuses, before any work, a command line that sends two formats to
+/// standard output (or `--output`).
+fn one_unnamed_format(formats: &[FormatSpec]) -> anyhow::Result<()> {
+    if formats.iter().filter(|f| f.file.is_none()).count() > 1 {
         bail!(
             "only one --format can go to standard output (or --output): give the others a file, e.g. --format sarif=report.sarif"
         );
     }
+    Ok(())
+}
+
+fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    one_unnamed_format(&args.format)?;
     let baseline = match &args.baseline {
         Some(p) => Some(kaegis_report::baseline::Baseline::load(p)?),
         None => None,
@@ -708,11 +715,7 @@ fn emit(
 }
 
 fn run_cluster(args: ClusterArgs) -> anyhow::Result<ExitCode> {
-    if args.format.iter().filter(|f| f.file.is_none()).count() > 1 {
-        bail!(
-            "only one --format can go to standard output (or --output): give the others a file, e.g. --format sarif=report.sarif"
-        );
-    }
+    one_unnamed_format(&args.format)?;
     let resolved = args
         .select
         .resolve(args.from.first().map(PathBuf::as_path))?;
@@ -831,11 +834,7 @@ fn cis_benchmark() -> kaegis_report::kube_bench::Benchmark<'static> {
 }
 
 fn run_node(args: NodeArgs) -> anyhow::Result<ExitCode> {
-    if args.format.iter().filter(|f| f.file.is_none()).count() > 1 {
-        bail!(
-            "only one --format can go to standard output (or --output): give the others a file, e.g. --format sarif=report.sarif"
-        );
-    }
+    one_unnamed_format(&args.format)?;
     if !args.root.is_dir() {
         bail!("--root {}: not a folder", args.root.display());
     }
@@ -859,22 +858,25 @@ fn run_node(args: NodeArgs) -> anyhow::Result<ExitCode> {
         resolved.profile.as_str(),
     );
     report.config = resolved.config;
-    // Source lines for findings in the manifests and policy files, from
-    // the text read under --root (the report names them by node path).
-    for (path, text) in &collected.texts {
-        let mut at: Vec<kaegis_core::Finding> = Vec::new();
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut report.findings)
-            .into_iter()
-            .partition(|f| f.location.file.as_deref() == Some(&**path));
-        at.extend(mine);
-        scan::add_snippets(&mut at, text);
-        report.findings = rest;
-        report.findings.extend(at);
-        // The HTML report's excerpts come from these texts, not from the
-        // machine's own files of the same name.
-        report.texts.insert(path.clone(), text.clone());
+    // The node's files as read under --root (named as on the node): the
+    // source lines of findings in manifests and policy files, and the HTML
+    // report's excerpts, come from them, not from the auditing machine's
+    // own files of the same names.
+    report.texts = collected.texts.into_iter().collect();
+    // The audit sorted the findings by file: one run per file.
+    for run in report
+        .findings
+        .chunk_by_mut(|a, b| a.location.file == b.location.file)
+    {
+        if let Some(text) = run[0]
+            .location
+            .file
+            .as_ref()
+            .and_then(|f| report.texts.get(f))
+        {
+            scan::add_snippets(run, text);
+        }
     }
-    report.sort();
     emit(
         &report,
         &args.format,

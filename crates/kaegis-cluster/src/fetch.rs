@@ -138,21 +138,6 @@ pub fn note(message: String) -> Diagnostic {
     }
 }
 
-/// An API object (as JSON) as kaegis reads it, without the bookkeeping no
-/// check reads.
-pub fn to_object(mut v: serde_json::Value, origin: &Origin) -> Option<Object> {
-    if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
-        meta.remove("managedFields");
-    }
-    // Status is not read by checks, except a Node's (its kubelet version).
-    if v.get("kind").and_then(|k| k.as_str()) != Some("Node")
-        && let Some(o) = v.as_object_mut()
-    {
-        o.remove("status");
-    }
-    kaegis_inputs::json::object_from_value(&v, origin.clone())
-}
-
 fn transient(e: &kube::Error) -> bool {
     match e {
         kube::Error::Api(s) => s.code == 429 || s.code >= 500,
@@ -341,15 +326,17 @@ pub async fn list_all(client: &Client) -> Listing {
     // The server's version, for the kubernetes-version check; it leads the
     // listing.
     match client.apiserver_version().await {
-        Ok(info) => listing.objects.extend(to_object(
-            serde_json::json!({
-                "apiVersion": "kaegis.dev/v1",
-                "kind": "ClusterVersion",
-                "metadata": { "name": "cluster" },
-                "spec": { "gitVersion": info.git_version, "platform": info.platform },
-            }),
-            &origin,
-        )),
+        Ok(info) => listing
+            .objects
+            .extend(kaegis_inputs::json::object_from_value(
+                &serde_json::json!({
+                    "apiVersion": "kaegis.dev/v1",
+                    "kind": "ClusterVersion",
+                    "metadata": { "name": "cluster" },
+                    "spec": { "gitVersion": info.git_version, "platform": info.platform },
+                }),
+                origin.clone(),
+            )),
         Err(e) => listing.notes.push(note(format!(
             "not audited: the server's version: {}",
             reason(&e)

@@ -231,6 +231,14 @@ impl CheckMeta {
 }
 
 impl CheckMeta {
+    /// True when the check implements CIS Kubernetes Benchmark
+    /// recommendation `id` (one of its references is `CIS id`).
+    pub fn implements_cis(&self, id: &str) -> bool {
+        self.references
+            .iter()
+            .any(|r| r.source == "CIS" && r.id == id)
+    }
+
     /// The documentation as Markdown (the doc comment, with the one space
     /// after each `///` removed).
     pub fn doc_markdown(&self) -> String {

@@ -24,6 +24,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod finding;
 pub mod fix;
+pub mod flags;
 pub mod inventory;
 pub mod node;
 pub mod object;

@@ -253,17 +253,6 @@ pub fn is_null_text(text: &str) -> bool {
     matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
-/// Go's `strconv.ParseBool`, which the Kubernetes components' flag parsing
-/// (pflag) uses: `1`, `t`, `true`… and `0`, `f`, `false`…, nothing else.
-/// (YAML's booleans, which [`Node::as_bool`] reads, are another set.)
-pub fn parse_go_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
-}
-
 fn parse_bool(text: &str) -> Option<bool> {
     match text {
         "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
@@ -310,15 +299,6 @@ fn parse_int(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_booleans_are_not_yaml_booleans() {
-        assert_eq!(parse_go_bool("True"), Some(true));
-        assert_eq!(parse_go_bool("t"), Some(true));
-        assert_eq!(parse_go_bool("0"), Some(false));
-        assert_eq!(parse_go_bool("yes"), None);
-        assert_eq!(parse_go_bool("on"), None);
-    }
 
     #[test]
     fn booleans_follow_the_kubernetes_decoder() {

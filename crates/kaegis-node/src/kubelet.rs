@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 
 use crate::flags::Flags;
 use crate::root::{NodeRoot, join_node, parent_node, reason};
-use kaegis_core::node::parse_go_bool;
+use kaegis_core::flags::{feature_gates, list, parse_go_bool};
 
 /// How a flag's text becomes a configuration value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -408,24 +408,19 @@ fn convert(ty: Type, text: &str) -> Result<Value, String> {
         },
         Type::Text => Ok(Value::String(text.to_owned())),
         Type::List => Ok(Value::Array(
-            text.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
+            list(text)
+                .into_iter()
                 .map(|s| Value::String(s.to_owned()))
                 .collect(),
         )),
-        Type::Gates => {
-            let mut gates = Map::new();
-            for pair in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                let (k, v) = pair
-                    .split_once('=')
-                    .ok_or_else(|| format!("feature gate `{pair}` is not NAME=true|false"))?;
-                let b = parse_go_bool(v.trim())
-                    .ok_or_else(|| format!("feature gate `{pair}` is not NAME=true|false"))?;
-                gates.insert(k.trim().to_owned(), Value::Bool(b));
-            }
-            Ok(Value::Object(gates))
-        }
+        Type::Gates => feature_gates(text)
+            .into_iter()
+            .map(|g| {
+                g.map(|(k, on)| (k.to_owned(), Value::Bool(on)))
+                    .map_err(|pair| format!("feature gate `{pair}` is not NAME=true|false"))
+            })
+            .collect::<Result<Map<_, _>, _>>()
+            .map(Value::Object),
     }
 }
 

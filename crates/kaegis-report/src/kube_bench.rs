@@ -90,7 +90,7 @@ fn checks_for<'r>(report: &'r Report, id: &str) -> Vec<&'r CheckMeta> {
         .checks
         .iter()
         .copied()
-        .filter(|c| c.references.iter().any(|r| r.source == "CIS" && r.id == id))
+        .filter(|c| c.implements_cis(id))
         .collect()
 }
 
