@@ -1,0 +1,29 @@
+//! kaegis-detect: threat detection from Kubernetes audit events.
+//!
+//! - [`event`]: the audit event decoder (v1, v1beta1, EventList);
+//! - [`rule`]: what a detection rule is; [`rules`]: the built-in ones;
+//! - [`engine`]: the detector (each request judged once, deduplication,
+//!   rate limits); [`state`]: what it remembers across events and restarts;
+//! - [`alert`]: the alert schema; [`settings`]: its parameters;
+//! - [`identity`]: control-plane and service-account identities.
+//!
+//! This crate must not depend on the CLI, servers or sinks: it turns events
+//! into alerts and knows nothing of where events come from.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod alert;
+pub mod engine;
+pub mod event;
+pub mod identity;
+pub mod rule;
+pub mod rules;
+pub mod settings;
+pub mod state;
+
+pub use alert::Alert;
+pub use engine::{Detector, Stats};
+pub use event::{DecodeError, Event};
+pub use rule::{Hit, Level, Need, Rule, RuleContext, RuleMeta, Technique};
+pub use settings::Settings;
+pub use state::State;

@@ -1,0 +1,18 @@
+//! The built-in rules, one file each. Codes group by MITRE tactic: KD1xx
+//! execution, KD2xx persistence, KD3xx privilege escalation, KD4xx
+//! credential access, KD5xx defense evasion and initial access.
+
+use crate::rule::Rule;
+
+pub mod auth_brute_force;
+pub mod pod_exec;
+
+/// Every built-in rule, in code order.
+pub fn builtin() -> Vec<Box<dyn Rule>> {
+    let mut rules: Vec<Box<dyn Rule>> = vec![
+        Box::new(pod_exec::PodExec),
+        Box::new(auth_brute_force::AuthBruteForce),
+    ];
+    rules.sort_by_key(|r| r.meta().code);
+    rules
+}
