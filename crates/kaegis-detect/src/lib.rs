@@ -16,11 +16,13 @@ pub mod alert;
 pub mod engine;
 pub mod event;
 pub mod identity;
+pub mod input;
 pub mod pipeline;
 pub mod rule;
 pub mod rules;
 pub mod settings;
 pub mod state;
+pub mod store;
 
 pub use alert::Alert;
 pub use engine::{Detector, Stats};
