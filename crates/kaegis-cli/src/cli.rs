@@ -37,6 +37,10 @@ enum Command {
     /// configuration (processes, static pod manifests, config files) and
     /// the permissions of its Kubernetes files.
     Node(NodeArgs),
+    /// Detect attacks in Kubernetes audit events: log files (plain or
+    /// gzip, followed like `tail -F` with --follow) or the API server's
+    /// audit webhook (--listen). Alerts are JSON lines.
+    Detect(crate::detect::DetectArgs),
     /// List the check catalog.
     Checks(ChecksArgs),
     /// Explain one check: what it checks, why it matters, how to fix it.
@@ -185,7 +189,7 @@ fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum FailOn {
+pub(crate) enum FailOn {
     Info,
     Low,
     Medium,
@@ -193,6 +197,20 @@ enum FailOn {
     Critical,
     /// Never fail because of findings (input errors still exit 2).
     Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails, or `None` for never.
+    pub(crate) fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::Never => None,
+        }
+    }
 }
 
 /// The profile when neither the command line nor the config file names one.
@@ -576,6 +594,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admission(args) => run_admission(args),
         Command::Cluster(args) => run_cluster(args),
         Command::Node(args) => run_node(args),
+        Command::Detect(args) => crate::detect::run(args),
         Command::Explain { check, config } => run_explain(&check, config),
         Command::Rbac(RbacCommand::WhoCan {
             verb,
@@ -700,15 +719,7 @@ fn emit(
     if report.input_errors() > 0 {
         return Ok(ExitCode::from(2));
     }
-    let threshold = match fail_on {
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::High => Some(Severity::High),
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::Never => None,
-    };
-    Ok(match threshold {
+    Ok(match fail_on.threshold() {
         Some(t) if report.fails(t) => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })

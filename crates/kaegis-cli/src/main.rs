@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod detect;
 mod fix;
 mod rbac;
 mod scan;

@@ -20,6 +20,7 @@ pub mod input;
 pub mod pipeline;
 pub mod rule;
 pub mod rules;
+pub mod runner;
 pub mod settings;
 pub mod state;
 pub mod store;

@@ -58,6 +58,7 @@ pub struct Pipeline {
     pub events: u64,
     /// Alerts emitted.
     pub emitted: u64,
+    worst: Option<kaegis_core::Severity>,
 }
 
 impl Pipeline {
@@ -70,12 +71,18 @@ impl Pipeline {
             malformed: 0,
             events: 0,
             emitted: 0,
+            worst: None,
         }
     }
 
     /// The detector.
     pub fn detector(&self) -> &Detector {
         &self.detector
+    }
+
+    /// The most severe alert emitted so far.
+    pub fn worst(&self) -> Option<kaegis_core::Severity> {
+        self.worst
     }
 
     /// Decodes one line (an event or an EventList) and judges its events;
@@ -108,6 +115,7 @@ impl Pipeline {
     fn emit(&mut self) -> Result<(), PipelineError> {
         for alert in self.alerts.drain(..) {
             self.emitted += 1;
+            self.worst = self.worst.max(Some(alert.severity));
             for sink in &mut self.sinks {
                 sink.emit(&alert).map_err(PipelineError::Sink)?;
             }
