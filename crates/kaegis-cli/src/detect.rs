@@ -36,7 +36,8 @@ pub struct DetectArgs {
     /// standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Exit 1 when an alert reaches this severity (reading logs once).
+    /// Exit 1 when an alert reaches this severity (reading logs once; a
+    /// follower stopped by SIGTERM or SIGINT exits 0).
     #[arg(long, value_enum, default_value = "info")]
     fail_on: FailOn,
     /// Silence notes (rotation, truncation) on standard error.
@@ -141,6 +142,11 @@ pub fn run(args: DetectArgs) -> anyhow::Result<ExitCode> {
             "kaegis detect: {} events, {alerts} alerts ({suppressed} repeats suppressed), {malformed} malformed lines",
             pipeline.events
         );
+    }
+    if args.follow {
+        // A follower stopped by a signal did its job; what it found went
+        // to the sinks and its input errors to standard error.
+        return Ok(ExitCode::SUCCESS);
     }
     if malformed > 0 || unreadable > 0 {
         return Ok(ExitCode::from(2));

@@ -27,6 +27,8 @@
 //! A test that needs different apiserver flags (audit logging, a feature
 //! gate) starts its own with [`TestCluster::builder`].
 //!
+//! [`audit`] makes synthetic audit traffic for detection tests and benchmarks.
+//!
 //! The binaries come from `$KAEGIS_K8S_BIN` or `~/.cache/kaegis/k8s-bin`;
 //! when one is missing, `.ci/k8s-bins.sh` builds it. When that is not
 //! possible (no Go, no network) starting returns
@@ -44,6 +46,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
 mod binaries;
 mod supervisor;
 
