@@ -45,8 +45,9 @@ enum Command {
     Checks(ChecksArgs),
     /// Explain one check: what it checks, why it matters, how to fix it.
     Explain {
-        /// A check slug (`privileged`) or code (`KG103`), or the id of a
-        /// custom rule of the config file.
+        /// A check slug (`privileged`) or code (`KG103`), a detection rule
+        /// (`pod-exec`, `KD101`), or the id of a custom rule of the config
+        /// file.
         check: String,
         /// Config file whose custom rules to explain too [default: the
         /// nearest .kaegis.yaml from the current directory up].
@@ -1087,6 +1088,9 @@ fn write_markdown(out: &mut dyn Write, checks: &[&'static dyn Check]) -> std::io
 }
 
 fn run_explain(name: &str, config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    if let Some(rule) = kaegis_detect::rules::find(name) {
+        return crate::detect::explain(rule.as_ref());
+    }
     let check =
         match kaegis_checks::find(name) {
             Some(c) => c,

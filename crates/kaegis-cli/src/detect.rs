@@ -20,6 +20,12 @@ const MALFORMED_SHOWN: u64 = 50;
 
 #[derive(clap::Args, Debug)]
 pub struct DetectArgs {
+    /// List the detection rules and exit.
+    #[arg(long, conflicts_with_all = ["audit_log", "follow"])]
+    list_rules: bool,
+    /// Format of --list-rules.
+    #[arg(long, value_enum, default_value = "table", requires = "list_rules")]
+    format: ListFormat,
     /// Audit log files (JSON lines as the API server's log backend writes
     /// them; `.gz` rotations too), read in the order given: oldest first.
     #[arg(long = "audit-log", value_name = "FILE", num_args = 1..)]
@@ -43,6 +49,91 @@ pub struct DetectArgs {
     /// Silence notes (rotation, truncation) on standard error.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+}
+
+/// `kaegis explain` of a detection rule.
+pub fn explain(rule: &dyn kaegis_detect::Rule) -> anyhow::Result<ExitCode> {
+    let m = rule.meta();
+    let mut out = anstream::stdout().lock();
+    let bold = anstyle::Style::new().bold();
+    writeln!(out, "{bold}{} {}{bold:#}: {}", m.code, m.slug, m.title)?;
+    writeln!(
+        out,
+        "detection rule, severity {}, tactic {}",
+        m.severity, m.tactic
+    )?;
+    for t in m.mitre {
+        writeln!(out, "MITRE ATT&CK {} {}", t.id, t.name)?;
+    }
+    for n in m.needs {
+        writeln!(
+            out,
+            "reads {} {} at audit level {} or above",
+            if n.verbs.is_empty() {
+                "any verb on".to_owned()
+            } else {
+                n.verbs.join("/")
+            },
+            n.resources.join(", "),
+            n.level.as_str()
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", m.doc_markdown())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list_rules(format: ListFormat) -> anyhow::Result<ExitCode> {
+    let rules = kaegis_detect::rules::builtin();
+    let mut out = anstream::stdout().lock();
+    match format {
+        ListFormat::Json => {
+            let list: Vec<_> = rules
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({
+                        "code": m.code,
+                        "slug": m.slug,
+                        "title": m.title,
+                        "severity": m.severity,
+                        "tactic": m.tactic,
+                        "mitre": m.mitre.iter().map(|t| format!("{} {}", t.id, t.name)).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+        }
+        ListFormat::Table => {
+            let bold = anstyle::Style::new().bold();
+            writeln!(
+                out,
+                "{bold}{:<6} {:<34} {:<9} {:<21} MITRE ATT&CK{bold:#}",
+                "CODE", "RULE", "SEVERITY", "TACTIC"
+            )?;
+            for r in &rules {
+                let m = r.meta();
+                let mitre: Vec<&str> = m.mitre.iter().map(|t| t.id).collect();
+                writeln!(
+                    out,
+                    "{:<6} {:<34} {:<9} {:<21} {}",
+                    m.code,
+                    m.slug,
+                    m.severity.as_str(),
+                    m.tactic,
+                    mitre.join(", ")
+                )?;
+            }
+            writeln!(out, "\n{} detection rules", rules.len())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Sets the flag on SIGTERM or SIGINT.
@@ -78,6 +169,9 @@ fn stop_on_signal() -> Arc<AtomicBool> {
 }
 
 pub fn run(args: DetectArgs) -> anyhow::Result<ExitCode> {
+    if args.list_rules {
+        return list_rules(args.format);
+    }
     if args.audit_log.is_empty() {
         bail!("kaegis detect needs --audit-log FILE… (or --follow with it)");
     }

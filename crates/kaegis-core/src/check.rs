@@ -242,29 +242,40 @@ impl CheckMeta {
     /// The documentation as Markdown (the doc comment, with the one space
     /// after each `///` removed).
     pub fn doc_markdown(&self) -> String {
-        let mut out = String::with_capacity(self.doc.len());
-        for line in self.doc.lines() {
-            out.push_str(line.strip_prefix(' ').unwrap_or(line));
-            out.push('\n');
-        }
-        out.trim().to_owned()
+        doc_markdown(self.doc)
     }
 
     /// One section of the documentation (`What`, `Why`, `How to fix`),
     /// without its heading.
     pub fn doc_section(&self, heading: &str) -> Option<String> {
-        let doc = self.doc_markdown();
-        let marker = format!("## {heading}\n");
-        let start = doc.find(&marker)? + marker.len();
-        let rest = &doc[start..];
-        let end = rest.find("\n## ").unwrap_or(rest.len());
-        Some(rest[..end].trim().to_owned())
+        doc_section(self.doc, heading)
     }
 
     /// True when the profile includes this check.
     pub fn in_profile(&self, profile: Profile) -> bool {
         profile == Profile::All || self.profiles.contains(&profile)
     }
+}
+
+/// A doc comment as Markdown: the one space after each `///` removed.
+/// Checks and detection rules are documented the same way.
+pub fn doc_markdown(doc: &str) -> String {
+    let mut out = String::with_capacity(doc.len());
+    for line in doc.lines() {
+        out.push_str(line.strip_prefix(' ').unwrap_or(line));
+        out.push('\n');
+    }
+    out.trim().to_owned()
+}
+
+/// One `## heading` section of a doc comment, without its heading.
+pub fn doc_section(doc: &str, heading: &str) -> Option<String> {
+    let doc = doc_markdown(doc);
+    let marker = format!("## {heading}\n");
+    let start = doc.find(&marker)? + marker.len();
+    let rest = &doc[start..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    Some(rest[..end].trim().to_owned())
 }
 
 /// What a check may read besides its object.

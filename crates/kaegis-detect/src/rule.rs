@@ -90,6 +90,18 @@ pub struct RuleMeta {
     pub needs: &'static [Need],
 }
 
+impl RuleMeta {
+    /// The documentation as Markdown.
+    pub fn doc_markdown(&self) -> String {
+        kaegis_core::check::doc_markdown(self.doc)
+    }
+
+    /// One section of the documentation (`What`, `Why`, `How to respond`).
+    pub fn doc_section(&self, heading: &str) -> Option<String> {
+        kaegis_core::check::doc_section(self.doc, heading)
+    }
+}
+
 /// What a rule saw in one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {

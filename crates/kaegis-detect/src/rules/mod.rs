@@ -16,3 +16,10 @@ pub fn builtin() -> Vec<Box<dyn Rule>> {
     rules.sort_by_key(|r| r.meta().code);
     rules
 }
+
+/// The built-in rule with this slug or code (any case), if any.
+pub fn find(name: &str) -> Option<Box<dyn Rule>> {
+    builtin()
+        .into_iter()
+        .find(|r| r.meta().slug == name || r.meta().code.eq_ignore_ascii_case(name))
+}
