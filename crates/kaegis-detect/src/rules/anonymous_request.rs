@@ -102,3 +102,24 @@ impl AnonymousRequest {
         out.push(hit);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_paths_and_their_subpaths_only() {
+        for p in [
+            "/healthz",
+            "/livez/etcd",
+            "/readyz",
+            "/version",
+            "/openid/v1/jwks",
+        ] {
+            assert!(is_public(p), "{p}");
+        }
+        for p in ["/healthzz", "/api", "/apis", "/version-x", "/", ""] {
+            assert!(!is_public(p), "{p}");
+        }
+    }
+}

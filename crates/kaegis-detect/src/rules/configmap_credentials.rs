@@ -280,3 +280,43 @@ impl ConfigMapCredentials {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_by_format_and_by_name() {
+        let found = |k: &str, v: &str| judge_entry(k, v);
+        assert!(found("x", "id = AKIAIOSFODNN7EXAMPLE").is_some());
+        assert!(found("x", "AKIAshort").is_none());
+        assert!(found("x", "-----BEGIN RSA PRIVATE KEY-----\nMII…").is_some());
+        assert!(found("x", "-----BEGIN CERTIFICATE-----\nMII…").is_none());
+        assert!(found("DB_PASSWORD", "Xk9#mQ2vLp7!").is_some());
+        for (k, v) in [
+            ("DB_PASSWORD", "${DB_PASSWORD}"),
+            ("secretName", "api-tls-secret"),
+            ("tokenTTL", "3600"),
+            ("api_key_file", "/etc/keys/api.key"),
+            ("password", "short"),
+            ("password", "<set-me-in-a-secret>"),
+            ("ENABLE_TOKEN_AUTH", "true"),
+        ] {
+            assert!(found(k, v).is_none(), "{k}={v}");
+        }
+        assert!(found("app.properties", "a=b\ndb.password=hunter2hunter2\n").is_some());
+        // Never panics on odd text.
+        for v in [
+            "",
+            "A",
+            "AKIA",
+            "eyJ",
+            "xoxb-",
+            "ghp_",
+            "é€AKIA€",
+            "eyJ.eyJ.",
+        ] {
+            let _ = found("k", v);
+        }
+    }
+}

@@ -182,3 +182,32 @@ impl CsrSystemMasters {
         out.push(hit);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organizations_are_read_from_der_without_panicking() {
+        let mut der = vec![0x30, 0x20];
+        der.extend_from_slice(ORGANIZATION_OID);
+        der.extend_from_slice(&[0x0C, 14]);
+        der.extend_from_slice(b"system:masters");
+        assert_eq!(organizations(&der), vec![&b"system:masters"[..]]);
+        // Truncated or odd encodings yield nothing, never a panic.
+        for cut in 0..der.len() {
+            let _ = organizations(&der[..cut]);
+        }
+        let mut long = ORGANIZATION_OID.to_vec();
+        long.extend_from_slice(&[0x0C, 0x81, 0x05]);
+        assert!(organizations(&long).is_empty());
+    }
+
+    #[test]
+    fn bad_requests_are_not_csrs() {
+        for req in ["", "not base64!", "aGVsbG8=", "LS0tLS1CRUdJTg=="] {
+            let csr = serde_json::json!({"spec": {"request": req}});
+            assert_ne!(asks_for_masters(&csr), Some(true), "{req}");
+        }
+    }
+}

@@ -158,29 +158,18 @@ fn judge_rule(rule: &Value, g: &mut Grants) {
     }
     let has = |list: &[String], s: &str| list.iter().any(|x| x == s);
     let writes = verbs.iter().any(|v| WRITE_VERBS.contains(&v.as_str()));
-    let group_list = groups.join(",");
-    if has(&verbs, "*") {
-        g.wildcard = true;
+    let wild_verbs = has(&verbs, "*");
+    let wild_resources = has(&resources, "*");
+    let wild_groups = has(&groups, "*") && writes;
+    if wild_verbs || wild_resources || wild_groups {
+        g.wildcard |= wild_verbs || wild_resources;
         g.high = true;
+        let list = |l: &[String]| l.join(", ");
         g.add(format!(
-            "all verbs on [{}] in groups [{group_list}]",
-            resources.join(",")
-        ));
-    }
-    if has(&resources, "*") {
-        g.wildcard = true;
-        g.high = true;
-        g.add(format!(
-            "[{}] on every resource of groups [{group_list}]",
-            verbs.join(",")
-        ));
-    }
-    if has(&groups, "*") && writes {
-        g.high = true;
-        g.add(format!(
-            "[{}] on [{}] in every API group",
-            verbs.join(","),
-            resources.join(",")
+            "verbs [{}] on resources [{}] in API groups [{}] (wildcards)",
+            list(&verbs),
+            list(&resources),
+            list(&groups)
         ));
     }
     let in_group = |grp: &str| has(&groups, grp) || has(&groups, "*");
@@ -194,7 +183,7 @@ fn judge_rule(rule: &Value, g: &mut Grants) {
     if !verbs.is_empty() {
         for (grp, res) in EXEC_LIKE {
             if has(&resources, res) && in_group(grp) {
-                g.add(res.to_string());
+                g.add(format!("access to {res}"));
             }
         }
     }
