@@ -77,7 +77,7 @@ pub fn rules_markdown() -> String {
         let m = r.meta();
         let _ = write!(
             out,
-            "\n<a id=\"{slug}\"></a>\n\n# {code} {slug}\n\n**{title}**\n\n\
+            "\n<a id=\"{slug}\"></a>\n\n## {code} {slug}\n\n**{title}**\n\n\
              - Severity: {sev}\n- Tactic: {tactic}\n",
             slug = m.slug,
             code = m.code,
