@@ -2,6 +2,7 @@
 //!
 //! - [`event`]: the audit event decoder (v1, v1beta1, EventList);
 //! - [`rule`]: what a detection rule is; [`rules`]: the built-in ones;
+//!   [`catalog`]: their documentation as Markdown;
 //! - [`engine`]: the detector (each request judged once, deduplication,
 //!   rate limits); [`state`]: what it remembers across events and restarts;
 //! - [`alert`]: the alert schema; [`settings`]: its parameters;
@@ -13,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod alert;
+pub mod catalog;
 pub mod engine;
 pub mod event;
 pub mod identity;
@@ -26,6 +28,7 @@ pub mod state;
 pub mod store;
 
 pub use alert::Alert;
+pub use catalog::rules_markdown;
 pub use engine::{Detector, Stats};
 pub use event::{DecodeError, Event};
 pub use pipeline::{JsonLines, Pipeline, PipelineError, Sink};

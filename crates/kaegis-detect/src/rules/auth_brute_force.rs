@@ -56,8 +56,12 @@ impl AuthBruteForce {
             cx.state.reset_window(&key);
             out.push(Hit::new(
                 format!(
-                    "{n} requests from {source} were refused (401/403) within {} s; the last as `{}`",
-                    t.window_secs, ev.user.username
+                    "{n} requests from {source} were refused (401/403) within {} s; the last as {}",
+                    t.window_secs,
+                    match &*ev.user.username {
+                        "" => "an unauthenticated client".to_owned(),
+                        u => format!("`{u}`"),
+                    }
                 ),
                 source.to_owned(),
             ));
