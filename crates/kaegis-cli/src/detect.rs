@@ -55,6 +55,8 @@ pub struct DetectArgs {
 enum ListFormat {
     Table,
     Json,
+    /// The reference page, docs/detect-rules.md.
+    Markdown,
 }
 
 /// `kaegis explain` of a detection rule.
@@ -110,6 +112,7 @@ fn list_rules(format: ListFormat) -> anyhow::Result<ExitCode> {
                 .collect();
             writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
         }
+        ListFormat::Markdown => write!(out, "{}", kaegis_detect::rules_markdown())?,
         ListFormat::Table => {
             let bold = anstyle::Style::new().bold();
             writeln!(

@@ -295,3 +295,36 @@ fn rotated_gzip_logs_and_a_state_file_read_only_what_is_new() {
     assert_eq!(text.lines().count(), 1, "only the new exec: {text}");
     assert!(text.contains("ledger-3"));
 }
+
+#[test]
+fn the_rules_reference_is_generated_and_current_and_rules_are_explained() {
+    let out = kaegis()
+        .args(["detect", "--list-rules", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let committed = std::fs::read_to_string(root.join("docs/detect-rules.md")).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "docs/detect-rules.md is out of date: run `cargo run -- detect --list-rules --format markdown > docs/detect-rules.md`"
+    );
+    let json = kaegis()
+        .args(["detect", "--list-rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(list.len() >= 21);
+    assert!(
+        list.iter()
+            .all(|r| r["code"].as_str().unwrap().starts_with("KD"))
+    );
+    let explained = kaegis().args(["explain", "kd303"]).output().unwrap();
+    let text = String::from_utf8_lossy(&explained.stdout);
+    assert!(explained.status.success());
+    assert!(
+        text.starts_with("KD303 admin-binding") && text.contains("## How to respond"),
+        "{text}"
+    );
+}

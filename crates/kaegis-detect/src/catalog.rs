@@ -1,32 +1,11 @@
 //! The rule catalog as documentation: each rule's doc comment as Markdown,
-//! its sections, and a reference page of every built-in rule (what
+//! and a reference page of every built-in rule (what
 //! `docs/detect-rules.md` is generated from; never written by hand).
 
 use std::fmt::Write as _;
 
-use crate::rule::{Need, RuleMeta};
+use crate::rule::Need;
 use crate::rules::builtin;
-
-/// A rule's documentation as Markdown: the doc comment with the one
-/// leading space of each `///` line removed.
-pub fn doc_markdown(meta: &RuleMeta) -> String {
-    let mut out = String::with_capacity(meta.doc.len());
-    for line in meta.doc.lines() {
-        out.push_str(line.strip_prefix(' ').unwrap_or(line));
-        out.push('\n');
-    }
-    out
-}
-
-/// The text of one `## heading` section of a rule's documentation
-/// (trimmed), if it has one.
-pub fn doc_section(meta: &RuleMeta, heading: &str) -> Option<String> {
-    let doc = doc_markdown(meta);
-    let mut lines = doc.lines();
-    lines.find(|l| l.trim_end() == format!("## {heading}"))?;
-    let body: Vec<&str> = lines.take_while(|l| !l.starts_with("## ")).collect();
-    Some(body.join("\n").trim().to_owned())
-}
 
 fn need_line(n: &Need) -> String {
     let group = match n.group {
@@ -100,7 +79,7 @@ pub fn rules_markdown() -> String {
         }
         out.push('\n');
         // The doc's sections become sub-headings of the rule's.
-        for line in doc_markdown(m).lines() {
+        for line in m.doc_markdown().lines() {
             if line.starts_with("## ") {
                 out.push('#');
             }
@@ -129,7 +108,7 @@ mod tests {
                 assert!(md.contains(t.id), "{}: {}", m.slug, t.id);
             }
             assert!(
-                md.contains(&doc_section(m, "How to respond").unwrap_or_default()),
+                md.contains(&m.doc_section("How to respond").unwrap_or_default()),
                 "{}",
                 m.slug
             );
@@ -139,12 +118,15 @@ mod tests {
     #[test]
     fn sections_are_found() {
         let m = crate::rules::pod_exec::PodExec::META;
-        let what = doc_section(&m, "What").unwrap_or_default();
+        let what = m.doc_section("What").unwrap_or_default();
         assert!(
             what.starts_with("Alerts when someone opens `exec`"),
             "{what}"
         );
         assert!(!what.contains("## Why"));
-        assert!(doc_section(&m, "How to respond").is_some_and(|s| s.contains("```yaml")));
+        assert!(
+            m.doc_section("How to respond")
+                .is_some_and(|s| s.contains("```yaml"))
+        );
     }
 }

@@ -63,6 +63,9 @@ impl std::fmt::Display for Report {
             Report::Notice(Notice::Restarted(p, why)) => {
                 write!(f, "{}: reading from the start: {why}", p.display())
             }
+            Report::Notice(Notice::Resumed(p, line)) => {
+                write!(f, "{}: resuming after line {line}", p.display())
+            }
             Report::Notice(Notice::TooLong(p, line)) => write!(
                 f,
                 "{}:{line}: line longer than {} bytes skipped",
@@ -101,10 +104,12 @@ impl FileRun {
         output: Option<&Path>,
         reports: &mut dyn FnMut(Report),
     ) -> Result<(Self, State), RunError> {
-        let checkpoint = match &store {
-            Some(s) => s.load()?.unwrap_or_default(),
-            None => Checkpoint::default(),
+        let saved = match &store {
+            Some(s) => s.load()?,
+            None => None,
         };
+        let fresh = saved.is_none();
+        let checkpoint = saved.unwrap_or_default();
         if let (Some(out), Some((saved, len))) = (output, &checkpoint.output)
             && out == saved
             && let Ok(f) = std::fs::OpenOptions::new().write(true).open(out)
@@ -121,14 +126,21 @@ impl FileRun {
         for n in notices {
             reports(Report::Notice(n));
         }
-        Ok((
-            Self {
-                logs,
-                store,
-                output: output.map(Path::to_path_buf),
-            },
-            checkpoint.state,
-        ))
+        let run = Self {
+            logs,
+            store,
+            output: output.map(Path::to_path_buf),
+        };
+        if fresh && let Some(store) = &run.store {
+            // A first checkpoint before anything is read: a crash before
+            // the next one must still cut the alert file back.
+            store.save(&Checkpoint {
+                positions: run.logs.iter().map(LogFile::position).collect(),
+                state: State::default(),
+                output: run.output_len(),
+            })?;
+        }
+        Ok((run, checkpoint.state))
     }
 
     /// Reads every log once to its end (in the order given), or follows
@@ -216,15 +228,19 @@ impl FileRun {
         let Some(store) = &self.store else {
             return Ok(());
         };
-        let output = self
-            .output
-            .as_ref()
-            .and_then(|p| std::fs::metadata(p).ok().map(|m| (p.clone(), m.len())));
         store.save(&Checkpoint {
             positions: self.logs.iter().map(LogFile::position).collect(),
             state: pipeline.detector().state().clone(),
-            output,
+            output: self.output_len(),
         })?;
         Ok(())
+    }
+
+    /// The alert file and its length now (0 when it does not exist yet).
+    fn output_len(&self) -> Option<(PathBuf, u64)> {
+        self.output.as_ref().map(|p| {
+            let len = std::fs::metadata(p).map_or(0, |m| m.len());
+            (p.clone(), len)
+        })
     }
 }

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use kaegis_detect::rules::builtin;
-use kaegis_detect::{Alert, Detector, Settings, State, catalog, event};
+use kaegis_detect::{Alert, Detector, Settings, State, event};
 use serde_json::Value;
 
 fn dir(slug: &str) -> PathBuf {
@@ -194,7 +194,7 @@ fn every_rule_is_identified_documented_and_has_fixtures() {
             m.slug
         );
         for section in ["What", "Why", "How to respond"] {
-            let text = catalog::doc_section(m, section).unwrap_or_default();
+            let text = m.doc_section(section).unwrap_or_default();
             assert!(
                 text.len() > 40,
                 "{}: section {section} missing or too short",
