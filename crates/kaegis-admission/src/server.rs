@@ -14,57 +14,24 @@
 //! - Every decision with findings, and every denial, is one JSON line on
 //!   standard output (the audit log).
 
-use std::convert::Infallible;
 use std::io::Write as _;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use kaegis_serve::ops::Ops;
+use kaegis_serve::{Body, Server, TlsMetrics, error, read_body, reply, timed};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use rustls::server::{ClientHello, ResolvesServerCert};
-use rustls::sign::CertifiedKey;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::TcpListener;
 
 use crate::decide::{Admission, ClusterView, Decision};
 use crate::review;
 
-/// Bounds on what one client may cost.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    /// Largest request body accepted.
-    pub max_body: usize,
-    /// Time to receive a request and answer it.
-    pub request_timeout: Duration,
-    /// Time in-flight requests get at shutdown.
-    pub drain: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            // The API server's own limit on an object is 3 MiB.
-            max_body: 3 * 1024 * 1024 + 64 * 1024,
-            // Below the 5 s webhook timeout the deploy manifests set.
-            request_timeout: Duration::from_secs(4),
-            drain: Duration::from_secs(20),
-        }
-    }
-}
+pub use kaegis_serve::{Bound, Limits, Options};
 
 /// What the cluster around a request looks like (a watch cache, or nothing).
 pub trait Views: Send + Sync + 'static {
@@ -84,20 +51,6 @@ impl Views for NoCluster {
     fn ready(&self) -> bool {
         true
     }
-}
-
-/// Where the server listens and what it serves with.
-pub struct Options {
-    /// HTTPS address for `/validate` and `/mutate`.
-    pub listen: SocketAddr,
-    /// Plain-HTTP address for health and metrics.
-    pub metrics_listen: Option<SocketAddr>,
-    /// PEM certificate chain.
-    pub tls_cert: PathBuf,
-    /// PEM private key.
-    pub tls_key: PathBuf,
-    /// Bounds.
-    pub limits: Limits,
 }
 
 // ---- metrics ----
@@ -128,13 +81,12 @@ struct EndpointLabels {
 
 /// The server's Prometheus metrics.
 pub struct Metrics {
-    registry: Registry,
+    registry: Arc<Registry>,
     requests: Family<RequestLabels, Counter>,
     decisions: Family<DecisionLabels, Counter>,
     findings: Family<FindingLabels, Counter>,
     latency: Family<EndpointLabels, Histogram>,
-    tls_reloads: Counter,
-    tls_reload_errors: Counter,
+    tls: TlsMetrics,
 }
 
 impl Metrics {
@@ -148,8 +100,7 @@ impl Metrics {
                 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
             ])
         });
-        let tls_reloads = Counter::default();
-        let tls_reload_errors = Counter::default();
+        let tls = TlsMetrics::default();
         registry.register(
             "requests",
             "Admission HTTP requests by endpoint and status code",
@@ -170,66 +121,16 @@ impl Metrics {
             "Time to answer an AdmissionReview, from the first byte of the body",
             latency.clone(),
         );
-        registry.register(
-            "tls_reloads",
-            "Certificate reloads after the files changed",
-            tls_reloads.clone(),
-        );
-        registry.register(
-            "tls_reload_errors",
-            "Certificate reloads that failed (the previous pair is kept)",
-            tls_reload_errors.clone(),
-        );
+        tls.register(&mut registry);
         Self {
-            registry,
+            registry: Arc::new(registry),
             requests,
             decisions,
             findings,
             latency,
-            tls_reloads,
-            tls_reload_errors,
+            tls,
         }
     }
-
-    fn encode(&self) -> String {
-        let mut out = String::new();
-        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
-        out
-    }
-}
-
-// ---- TLS with reload ----
-
-fn load_key(cert: &Path, key: &Path) -> anyhow::Result<CertifiedKey> {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
-    if certs.is_empty() {
-        anyhow::bail!("{}: no certificate in it", cert.display());
-    }
-    let key_der =
-        PrivateKeyDer::from_pem_file(key).map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
-    let provider = rustls::crypto::ring::default_provider();
-    CertifiedKey::from_der(certs, key_der, &provider)
-        .map_err(|e| anyhow::anyhow!("{} and {}: {e}", cert.display(), key.display()))
-}
-
-/// The current certificate, swapped when the files change.
-#[derive(Debug)]
-struct Reloading {
-    current: RwLock<Arc<CertifiedKey>>,
-}
-
-impl ResolvesServerCert for Reloading {
-    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        self.current.read().ok().map(|k| k.clone())
-    }
-}
-
-fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.modified().ok()?, m.len()))
 }
 
 // ---- the server ----
@@ -238,25 +139,8 @@ struct State {
     admission: Arc<Admission>,
     views: Arc<dyn Views>,
     metrics: Metrics,
-    ready: AtomicBool,
-    limits: Limits,
+    limits: kaegis_serve::Limits,
     log: Mutex<std::io::Stdout>,
-}
-
-type Body = Full<Bytes>;
-
-fn reply(code: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut r = Response::new(Full::new(body.into()));
-    *r.status_mut() = code;
-    if let Ok(v) = content_type.parse() {
-        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
-    }
-    r
-}
-
-fn error(code: StatusCode, message: &str) -> Response<Body> {
-    let body = serde_json::json!({ "error": message }).to_string();
-    reply(code, "application/json", body)
 }
 
 impl State {
@@ -315,23 +199,9 @@ impl State {
 
     async fn admission(&self, endpoint: &str, req: Request<Incoming>) -> Response<Body> {
         let start = Instant::now();
-        let body = match Limited::new(req.into_body(), self.limits.max_body)
-            .collect()
-            .await
-        {
-            Ok(b) => b.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    &format!("request body over {} bytes", self.limits.max_body),
-                );
-            }
-            Err(e) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("cannot read the body: {e}"),
-                );
-            }
+        let body = match read_body(req.into_body(), self.limits.max_body).await {
+            Ok(b) => b,
+            Err(response) => return response,
         };
         let request = match review::parse(&body) {
             Ok(r) => r,
@@ -378,19 +248,11 @@ impl State {
         reply(StatusCode::OK, "application/json", body)
     }
 
-    async fn serve_webhook(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+    async fn serve_webhook(&self, req: Request<Incoming>) -> Response<Body> {
         let path = req.uri().path().to_owned();
         let resp = match (req.method(), path.as_str()) {
             (&Method::POST, "/validate" | "/mutate") => {
-                match tokio::time::timeout(self.limits.request_timeout, self.admission(&path, req))
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(_) => error(
-                        StatusCode::REQUEST_TIMEOUT,
-                        "the request did not arrive in time",
-                    ),
-                }
+                timed(self.limits.request_timeout, self.admission(&path, req)).await
             }
             (_, "/validate" | "/mutate") => {
                 error(StatusCode::METHOD_NOT_ALLOWED, "POST an AdmissionReview")
@@ -400,24 +262,11 @@ impl State {
         self.record(&path, resp.status());
         resp
     }
+}
 
-    async fn serve_ops(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
-        match (req.method(), req.uri().path()) {
-            (&Method::GET, "/healthz") => reply(StatusCode::OK, "text/plain", "ok\n"),
-            (&Method::GET, "/readyz") => {
-                if self.ready.load(Ordering::SeqCst) && self.views.ready() {
-                    reply(StatusCode::OK, "text/plain", "ready\n")
-                } else {
-                    reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "not ready\n")
-                }
-            }
-            (&Method::GET, "/metrics") => reply(
-                StatusCode::OK,
-                "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                self.metrics.encode(),
-            ),
-            _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
-        }
+impl kaegis_serve::Handler for State {
+    async fn handle(&self, req: Request<Incoming>, _peer: std::net::SocketAddr) -> Response<Body> {
+        self.serve_webhook(req).await
     }
 }
 
@@ -444,15 +293,6 @@ fn rfc3339(d: Duration) -> String {
     )
 }
 
-/// A running server's addresses (the ports actually bound, for `:0`).
-#[derive(Clone, Copy, Debug)]
-pub struct Bound {
-    /// The HTTPS address.
-    pub webhook: SocketAddr,
-    /// The metrics address.
-    pub metrics: Option<SocketAddr>,
-}
-
 /// Runs the server until `shutdown` completes (or SIGTERM/SIGINT when it is
 /// `None`); `on_bound` is told the addresses once both listeners are bound.
 pub async fn run(
@@ -462,172 +302,27 @@ pub async fn run(
     on_bound: impl FnOnce(Bound),
     shutdown: Option<tokio::sync::oneshot::Receiver<()>>,
 ) -> anyhow::Result<()> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let first = load_key(&opts.tls_cert, &opts.tls_key)?;
-    let resolver = Arc::new(Reloading {
-        current: RwLock::new(Arc::new(first)),
-    });
-    let mut tls = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_cert_resolver(resolver.clone());
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
-
+    let metrics = Metrics::new();
+    let mut server = Server::bind("admission", &opts, metrics.tls.clone()).await?;
+    on_bound(server.bound());
+    let registry = metrics.registry.clone();
     let state = Arc::new(State {
         admission,
-        views,
-        metrics: Metrics::new(),
-        ready: AtomicBool::new(false),
+        views: views.clone(),
+        metrics,
         limits: opts.limits,
         log: Mutex::new(std::io::stdout()),
     });
-
-    let webhook = TcpListener::bind(opts.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.listen))?;
-    let metrics = match opts.metrics_listen {
-        Some(a) => Some(
-            TcpListener::bind(a)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot listen on {a}: {e}"))?,
-        ),
-        None => None,
-    };
-    on_bound(Bound {
-        webhook: webhook.local_addr()?,
-        metrics: metrics.as_ref().and_then(|m| m.local_addr().ok()),
+    let readiness = server.readiness();
+    let ops = server.spawn_ops(Ops {
+        registry,
+        ready: Arc::new(move || readiness.get() && views.ready()),
     });
-
-    // Certificate reload: poll the files' modification time and size.
-    {
-        let (cert, key) = (opts.tls_cert.clone(), opts.tls_key.clone());
-        let resolver = resolver.clone();
-        let state = state.clone();
-        tokio::spawn(async move {
-            let mut seen = (stamp(&cert), stamp(&key));
-            loop {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                let now = (stamp(&cert), stamp(&key));
-                if now == seen {
-                    continue;
-                }
-                seen = now;
-                match load_key(&cert, &key) {
-                    Ok(k) => {
-                        if let Ok(mut cur) = resolver.current.write() {
-                            *cur = Arc::new(k);
-                        }
-                        state.metrics.tls_reloads.inc();
-                        eprintln!("kaegis admission: reloaded the TLS certificate");
-                    }
-                    Err(e) => {
-                        state.metrics.tls_reload_errors.inc();
-                        eprintln!("kaegis admission: keeping the previous certificate: {e:#}");
-                    }
-                }
-            }
-        });
-    }
-
-    let graceful = GracefulShutdown::new();
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(opts.limits.request_timeout);
-    let builder = Arc::new(builder);
-
-    let ops_task = metrics.map(|listener| {
-        let state = state.clone();
-        let builder = builder.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let state = state.clone();
-                let builder = builder.clone();
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(state.serve_ops(req).await) }
-                    });
-                    let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
-                });
-            }
-        })
-    });
-
-    state.ready.store(true, Ordering::SeqCst);
-    let mut shutdown = Box::pin(async move {
-        match shutdown {
-            Some(rx) => {
-                let _ = rx.await;
-            }
-            None => signal().await,
-        }
-    });
-    loop {
-        tokio::select! {
-            accepted = webhook.accept() => {
-                let Ok((stream, _peer)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let acceptor = acceptor.clone();
-                let state = state.clone();
-                let builder = builder.clone();
-                let watcher = graceful.watcher();
-                tokio::spawn(async move {
-                    let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => tls,
-                        _ => return,
-                    };
-                    let svc = hyper::service::service_fn(move |req| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(state.serve_webhook(req).await) }
-                    });
-                    let conn = builder.serve_connection(TokioIo::new(tls), svc).into_owned();
-                    let _ = watcher.watch(conn).await;
-                });
-            }
-            _ = &mut shutdown => break,
-        }
-    }
-    // Unready first, so load balancers stop sending; then drain.
-    state.ready.store(false, Ordering::SeqCst);
-    drop(webhook);
-    eprintln!("kaegis admission: shutting down, draining in-flight requests");
-    if tokio::time::timeout(opts.limits.drain, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        eprintln!(
-            "kaegis admission: requests still in flight after {:?}; exiting",
-            opts.limits.drain
-        );
-    }
-    if let Some(t) = ops_task {
-        t.abort();
-    }
+    server
+        .serve(state, kaegis_serve::shutdown_signal(shutdown))
+        .await;
+    drop(ops);
     Ok(())
-}
-
-async fn signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,15 @@
 //! - [`engine`]: the detector (each request judged once, deduplication,
 //!   rate limits); [`state`]: what it remembers across events and restarts;
 //! - [`alert`]: the alert schema; [`settings`]: its parameters;
-//! - [`identity`]: control-plane and service-account identities.
+//! - [`identity`]: control-plane and service-account identities;
+//! - [`pipeline`]: lines to alerts to sinks, the same for every input;
+//! - at the edges: [`sink`] (a file, an HTTP webhook with retries and a
+//!   dead-letter file), [`server`] (the API server's audit webhook backend,
+//!   on [`kaegis_serve`]) and [`metrics`] (Prometheus).
 //!
-//! This crate must not depend on the CLI, servers or sinks: it turns events
-//! into alerts and knows nothing of where events come from.
+//! The detection core (event, rule, engine, state) must not depend on the
+//! edges, nor this crate on the CLI: the core turns events into alerts and
+//! knows nothing of where events come from or where alerts go.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -19,11 +24,14 @@ pub mod engine;
 pub mod event;
 pub mod identity;
 pub mod input;
+pub mod metrics;
 pub mod pipeline;
 pub mod rule;
 pub mod rules;
 pub mod runner;
+pub mod server;
 pub mod settings;
+pub mod sink;
 pub mod state;
 pub mod store;
 
@@ -31,6 +39,7 @@ pub use alert::Alert;
 pub use catalog::rules_markdown;
 pub use engine::{Detector, Stats};
 pub use event::{DecodeError, Event};
+pub use metrics::DetectMetrics;
 pub use pipeline::{JsonLines, Pipeline, PipelineError, Sink};
 pub use rule::{Hit, Level, Need, Rule, RuleContext, RuleMeta, Technique};
 pub use settings::Settings;

@@ -17,6 +17,13 @@ pub trait Sink: Send {
     /// Makes what was emitted durable or delivered as far as this sink can
     /// (flushes buffers). Called before the read position is saved.
     fn flush(&mut self) -> std::io::Result<()>;
+
+    /// Pushes buffered output on without waiting for a remote receiver:
+    /// what a server calls between batches, where [`Sink::flush`] would
+    /// hold detection up behind a slow webhook. Defaults to `flush`.
+    fn flush_buffers(&mut self) -> std::io::Result<()> {
+        self.flush()
+    }
 }
 
 /// JSON lines to any writer (standard output, a file).
@@ -112,23 +119,50 @@ impl Pipeline {
         self.emit()
     }
 
+    /// Gives every alert to every sink, even after one sink failed (one
+    /// broken sink must not starve the others); returns the first error.
     fn emit(&mut self) -> Result<(), PipelineError> {
+        let mut first = None;
         for alert in self.alerts.drain(..) {
             self.emitted += 1;
             self.worst = self.worst.max(Some(alert.severity));
             for sink in &mut self.sinks {
-                sink.emit(&alert).map_err(PipelineError::Sink)?;
+                if let Err(e) = sink.emit(&alert) {
+                    first.get_or_insert(e);
+                }
             }
         }
-        Ok(())
+        first.map_or(Ok(()), |e| Err(PipelineError::Sink(e)))
     }
 
-    /// Flushes every sink.
+    /// Adds a sink (e.g. one counting alerts for metrics).
+    pub fn add_sink(&mut self, sink: Box<dyn Sink>) {
+        self.sinks.push(sink);
+    }
+
+    /// Flushes every sink (all of them, even after one failed); returns
+    /// the first error.
     pub fn flush(&mut self) -> Result<(), PipelineError> {
+        let mut first = None;
         for sink in &mut self.sinks {
-            sink.flush().map_err(PipelineError::Sink)?;
+            if let Err(e) = sink.flush() {
+                first.get_or_insert(e);
+            }
         }
-        Ok(())
+        first.map_or(Ok(()), |e| Err(PipelineError::Sink(e)))
+    }
+}
+
+impl Pipeline {
+    /// [`Sink::flush_buffers`] on every sink; returns the first error.
+    pub fn flush_buffers(&mut self) -> Result<(), PipelineError> {
+        let mut first = None;
+        for sink in &mut self.sinks {
+            if let Err(e) = sink.flush_buffers() {
+                first.get_or_insert(e);
+            }
+        }
+        first.map_or(Ok(()), |e| Err(PipelineError::Sink(e)))
     }
 }
 
