@@ -7,7 +7,9 @@
 //! - [`alert`]: the alert schema; [`settings`]: its parameters;
 //! - [`identity`]: control-plane and service-account identities;
 //! - [`custom`]: custom rules in CEL; [`config`]: the config file's
-//!   `detect:` section (read by kaegis-policy) into settings and rules.
+//!   `detect:` section (read by kaegis-policy) into settings and rules;
+//! - [`explain`]: what an audit Policy lets the rules see, and what it
+//!   leaks (`kaegis detect --explain-policy`).
 //!
 //! This crate must not depend on the CLI, servers or sinks: it turns events
 //! into alerts and knows nothing of where events come from. It depends on
@@ -20,6 +22,7 @@ pub mod config;
 pub mod custom;
 pub mod engine;
 pub mod event;
+pub mod explain;
 pub mod identity;
 pub mod rule;
 pub mod rules;
