@@ -8,20 +8,29 @@
 //! - [`alert`]: the alert schema; [`settings`]: its parameters;
 //! - [`identity`]: control-plane and service-account identities;
 //! - [`pipeline`]: lines to alerts to sinks, the same for every input;
-//! - at the edges: [`sink`] (a file, an HTTP webhook with retries and a
-//!   dead-letter file), [`server`] (the API server's audit webhook backend,
-//!   on [`kaegis_serve`]) and [`metrics`] (Prometheus).
+//! - [`custom`]: custom rules in CEL; [`config`]: the config file's
+//!   `detect:` section (read by kaegis-policy) into settings and rules;
+//! - [`explain`]: what an audit Policy lets the rules see, and what it
+//!   leaks (`kaegis detect --explain-policy`);
+//! - at the edges: [`input`] and [`runner`] (log files, followed, with
+//!   checkpoints in the [`store`]), [`sink`] (a file, an HTTP webhook with
+//!   retries and a dead-letter file), [`server`] (the API server's audit
+//!   webhook backend, on [`kaegis_serve`]) and [`metrics`] (Prometheus).
 //!
 //! The detection core (event, rule, engine, state) must not depend on the
 //! edges, nor this crate on the CLI: the core turns events into alerts and
-//! knows nothing of where events come from or where alerts go.
+//! knows nothing of where events come from or where alerts go. It depends
+//! on kaegis-policy (the config file and CEL), never the other way round.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod alert;
 pub mod catalog;
+pub mod config;
+pub mod custom;
 pub mod engine;
 pub mod event;
+pub mod explain;
 pub mod identity;
 pub mod input;
 pub mod metrics;
@@ -37,6 +46,8 @@ pub mod store;
 
 pub use alert::Alert;
 pub use catalog::rules_markdown;
+pub use config::from_config;
+pub use custom::CelEventRule;
 pub use engine::{Detector, Stats};
 pub use event::{DecodeError, Event};
 pub use metrics::DetectMetrics;

@@ -48,6 +48,9 @@ pub struct Config {
     pub rules: Vec<(Pos, RuleSpec)>,
     /// `admission`: how `kaegis admission` decides.
     pub admission: AdmissionSpec,
+    /// `detect`: the parameters, built-in rules to turn off and custom
+    /// rules of `kaegis detect`.
+    pub detect: crate::detect::DetectSpec,
 }
 
 /// What the admission webhook does with a check's findings.
@@ -135,12 +138,14 @@ impl Default for AdmissionSpec {
     }
 }
 
-struct Reader<'a> {
-    file: &'a Path,
+/// Reads config nodes, turning every mistake into a [`ConfigError`] at
+/// the node's position.
+pub(crate) struct Reader<'a> {
+    pub(crate) file: &'a Path,
 }
 
 impl Reader<'_> {
-    fn err(&self, pos: Pos, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn err(&self, pos: Pos, message: impl Into<String>) -> ConfigError {
         ConfigError {
             file: self.file.to_path_buf(),
             pos: Some(pos),
@@ -148,7 +153,7 @@ impl Reader<'_> {
         }
     }
 
-    fn map<'n>(
+    pub(crate) fn map<'n>(
         &self,
         node: &'n Node,
         what: &str,
@@ -176,14 +181,14 @@ impl Reader<'_> {
         Ok(entries)
     }
 
-    fn string(&self, node: &Node, what: &str) -> Result<String, ConfigError> {
+    pub(crate) fn string(&self, node: &Node, what: &str) -> Result<String, ConfigError> {
         match &node.value {
             Value::Scalar { text, .. } => Ok(text.to_string()),
             _ => Err(self.err(node.pos, format!("{what} must be a string"))),
         }
     }
 
-    fn strings(&self, node: &Node, what: &str) -> Result<Vec<String>, ConfigError> {
+    pub(crate) fn strings(&self, node: &Node, what: &str) -> Result<Vec<String>, ConfigError> {
         if node.is_null() {
             return Ok(Vec::new());
         }
@@ -196,17 +201,17 @@ impl Reader<'_> {
             .collect()
     }
 
-    fn bool(&self, node: &Node, what: &str) -> Result<bool, ConfigError> {
+    pub(crate) fn bool(&self, node: &Node, what: &str) -> Result<bool, ConfigError> {
         node.as_bool()
             .ok_or_else(|| self.err(node.pos, format!("{what} must be true or false")))
     }
 
-    fn int(&self, node: &Node, what: &str) -> Result<i64, ConfigError> {
+    pub(crate) fn int(&self, node: &Node, what: &str) -> Result<i64, ConfigError> {
         node.as_i64()
             .ok_or_else(|| self.err(node.pos, format!("{what} must be an integer")))
     }
 
-    fn minor(&self, node: &Node, what: &str) -> Result<u32, ConfigError> {
+    pub(crate) fn minor(&self, node: &Node, what: &str) -> Result<u32, ConfigError> {
         let text = self.string(node, what)?;
         let t = text.strip_prefix('v').unwrap_or(&text);
         t.strip_prefix("1.")
@@ -271,6 +276,7 @@ impl Config {
             file: file.to_path_buf(),
             ..Config::default()
         };
+        cfg.detect.file = file.to_path_buf();
         let Some((_, root)) = stream.documents.first() else {
             return Ok(cfg);
         };
@@ -290,6 +296,7 @@ impl Config {
             "exemptions",
             "rules",
             "admission",
+            "detect",
         ];
         for e in r.map(root, "the config file", &keys)? {
             let v = &e.value;
@@ -340,6 +347,7 @@ impl Config {
                     }
                 }
                 "admission" => cfg.admission = parse_admission(&r, v)?,
+                "detect" => cfg.detect = crate::detect::parse_detect(&r, v)?,
                 _ => unreachable!("keys are checked above"),
             }
         }
@@ -453,7 +461,7 @@ fn parse_settings(r: &Reader<'_>, node: &Node) -> Result<Settings, ConfigError> 
     Ok(s)
 }
 
-fn is_slug(s: &str) -> bool {
+pub(crate) fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.bytes()
@@ -462,7 +470,7 @@ fn is_slug(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-fn parse_expression(
+pub(crate) fn parse_expression(
     r: &Reader<'_>,
     node: &Node,
     what: &str,
@@ -476,6 +484,92 @@ fn parse_expression(
                 e.pos.line, e.pos.col, e.message
             ),
         )
+    })
+}
+
+/// What every CEL rule declaration says, the catalog's (`rules:`) and the
+/// detector's (`detect.rules:`): identity, severity, expression and message.
+pub(crate) struct RuleHead {
+    pub(crate) slug: String,
+    pub(crate) code: String,
+    pub(crate) severity: Severity,
+    pub(crate) title: Option<String>,
+    pub(crate) description: String,
+    pub(crate) expression: kube_cel::cel::Program,
+    pub(crate) expression_text: String,
+    pub(crate) message: Option<String>,
+    pub(crate) message_expression: Option<kube_cel::cel::Program>,
+    pub(crate) message_expression_text: Option<String>,
+}
+
+/// Reads the keys of [`RuleHead`] from a rule's entries (already checked
+/// against the allowed keys). `default_code` is used when `code` is absent;
+/// `expression_means` completes "needs an `expression` that is true …".
+pub(crate) fn parse_rule_head(
+    r: &Reader<'_>,
+    node: &Node,
+    entries: &[kaegis_core::Entry],
+    default_code: String,
+    expression_means: &str,
+) -> Result<RuleHead, ConfigError> {
+    let get = |k: &str| entries.iter().find(|e| &*e.key == k).map(|e| &e.value);
+    let id_node =
+        get("id").ok_or_else(|| r.err(node.pos, "a rule needs an `id` (a kebab-case name)"))?;
+    let slug = r.string(id_node, "id")?;
+    if !is_slug(&slug) {
+        return Err(r.err(
+            id_node.pos,
+            format!("rule id `{slug}` must be kebab-case: lower-case letters, digits and dashes"),
+        ));
+    }
+    let code = match get("code") {
+        Some(c) => r.string(c, "code")?,
+        None => default_code,
+    };
+    let severity = match get("severity") {
+        Some(v) => {
+            let name = r.string(v, "severity")?;
+            Severity::parse(&name).ok_or_else(|| {
+                r.err(
+                    v.pos,
+                    format!("unknown severity `{name}`; one of: info, low, medium, high, critical"),
+                )
+            })?
+        }
+        None => Severity::Medium,
+    };
+    let expr_node = get("expression").ok_or_else(|| {
+        r.err(
+            node.pos,
+            format!("rule `{slug}` needs an `expression` that is true {expression_means}"),
+        )
+    })?;
+    let expression = parse_expression(r, expr_node, "expression")?;
+    let expression_text = r.string(expr_node, "expression")?;
+    let (message_expression, message_expression_text) = match get("messageExpression") {
+        Some(m) => (
+            Some(parse_expression(r, m, "messageExpression")?),
+            Some(r.string(m, "messageExpression")?),
+        ),
+        None => (None, None),
+    };
+    let message = get("message").map(|m| r.string(m, "message")).transpose()?;
+    let title = get("title").map(|t| r.string(t, "title")).transpose()?;
+    let description = match get("description") {
+        Some(d) => r.string(d, "description")?,
+        None => String::new(),
+    };
+    Ok(RuleHead {
+        slug,
+        code,
+        severity,
+        title,
+        description,
+        expression,
+        expression_text,
+        message,
+        message_expression,
+        message_expression_text,
     })
 }
 
@@ -494,55 +588,27 @@ fn parse_rule(r: &Reader<'_>, node: &Node, index: usize) -> Result<RuleSpec, Con
     ];
     let entries = r.map(node, "a rule", &keys)?;
     let get = |k: &str| entries.iter().find(|e| &*e.key == k).map(|e| &e.value);
-    let id_node =
-        get("id").ok_or_else(|| r.err(node.pos, "a rule needs an `id` (a kebab-case name)"))?;
-    let slug = r.string(id_node, "id")?;
-    if !is_slug(&slug) {
-        return Err(r.err(
-            id_node.pos,
-            format!("rule id `{slug}` must be kebab-case: lower-case letters, digits and dashes"),
-        ));
-    }
-    let code = match get("code") {
-        Some(c) => r.string(c, "code")?,
-        None => format!("CEL{index:03}"),
-    };
-    let severity = match get("severity") {
-        Some(v) => {
-            let name = r.string(v, "severity")?;
-            Severity::parse(&name).ok_or_else(|| {
-                r.err(
-                    v.pos,
-                    format!("unknown severity `{name}`; one of: info, low, medium, high, critical"),
-                )
-            })?
-        }
-        None => Severity::Medium,
-    };
-    let expr_node = get("expression").ok_or_else(|| {
-        r.err(
-            node.pos,
-            format!("rule `{slug}` needs an `expression` that is true for objects that pass"),
-        )
-    })?;
-    let expression = parse_expression(r, expr_node, "expression")?;
-    let expression_text = r.string(expr_node, "expression")?;
-    let message_expression = match get("messageExpression") {
-        Some(m) => Some(parse_expression(r, m, "messageExpression")?),
-        None => None,
-    };
-    let message = match get("message") {
-        Some(m) => r.string(m, "message")?,
-        None => format!("fails rule `{slug}`: {expression_text}"),
-    };
-    let title = match get("title") {
-        Some(t) => r.string(t, "title")?,
-        None => message.clone(),
-    };
-    let description = match get("description") {
-        Some(d) => r.string(d, "description")?,
-        None => String::new(),
-    };
+    let head = parse_rule_head(
+        r,
+        node,
+        entries,
+        format!("CEL{index:03}"),
+        "for objects that pass",
+    )?;
+    let RuleHead {
+        slug,
+        code,
+        severity,
+        expression,
+        expression_text,
+        message_expression,
+        description,
+        ..
+    } = head;
+    let message = head
+        .message
+        .unwrap_or_else(|| format!("fails rule `{slug}`: {expression_text}"));
+    let title = head.title.unwrap_or_else(|| message.clone());
     let mut matching = RuleMatch::default();
     if let Some(m) = get("match") {
         for e in r.map(

@@ -9,6 +9,12 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod detect;
 
 pub use config::{AdmissionSpec, CONFIG_FILE_NAMES, Config, ConfigError, Level, Mode, parse_level};
 pub mod rules;
+
+pub use detect::{DetectRuleSpec, DetectSpec, EventMatch, ThresholdSpec, parse_duration};
+/// The CEL implementation kaegis compiles rules with (kube-cel's), for
+/// crates that evaluate programs compiled here.
+pub use kube_cel::cel;

@@ -185,6 +185,14 @@ thread_local! {
     static ROOT: cel::Context<'static> = cel::Context::default().with_all();
 }
 
+/// Runs `f` with this thread's root CEL context (the standard and
+/// Kubernetes libraries, registered once per thread). Callers evaluate a
+/// program in an inner scope of it, adding their own variables:
+/// `with_root(|root| { let mut s = root.new_inner_scope(); … })`.
+pub fn with_root<R>(f: impl FnOnce(&cel::Context<'static>) -> R) -> R {
+    ROOT.with(f)
+}
+
 /// Converts an object tree to a CEL value, resolving plain scalars as
 /// Kubernetes' YAML reader does (null, booleans, integers, floats).
 pub fn to_cel(node: &Node) -> cel::Value {
