@@ -92,7 +92,11 @@ pub struct FileRun {
     logs: Vec<LogFile>,
     store: Option<Store>,
     output: Option<PathBuf>,
+    observer: Option<Observer>,
 }
+
+/// Watches the pipeline after each batch of lines (metrics).
+type Observer = Box<dyn FnMut(&Pipeline)>;
 
 impl FileRun {
     /// Opens the logs, resuming from the store's checkpoint when there is
@@ -130,6 +134,7 @@ impl FileRun {
             logs,
             store,
             output: output.map(Path::to_path_buf),
+            observer: None,
         };
         if fresh && let Some(store) = &run.store {
             // A first checkpoint before anything is read: a crash before
@@ -141,6 +146,11 @@ impl FileRun {
             })?;
         }
         Ok((run, checkpoint.state))
+    }
+
+    /// Calls `f` with the pipeline after each batch of lines (for metrics).
+    pub fn set_observer(&mut self, f: impl FnMut(&Pipeline) + 'static) {
+        self.observer = Some(Box::new(f));
     }
 
     /// Reads every log once to its end (in the order given), or follows
@@ -195,6 +205,9 @@ impl FileRun {
                     if outcome.lines > 0 {
                         read_any = true;
                         dirty = true;
+                        if let Some(observe) = self.observer.as_mut() {
+                            observe(pipeline);
+                        }
                     }
                     if dirty && last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
                         self.checkpoint(pipeline)?;

@@ -48,7 +48,6 @@ use crate::metrics::{CodeLabels, DetectMetrics, StageLabels};
 use crate::pipeline::{Pipeline, PipelineError};
 
 /// The server's settings.
-#[derive(Clone, Debug)]
 pub struct ServerOptions {
     /// Addresses, certificate, limits.
     pub serve: kaegis_serve::Options,
@@ -59,7 +58,29 @@ pub struct ServerOptions {
     pub enqueue_wait: Duration,
     /// The `Retry-After` of a 429 or 503.
     pub retry_after: Duration,
+    /// Called by the worker with the pipeline when the queue runs dry, at
+    /// most once per [`CHECKPOINT_EVERY`], and once more after the drain:
+    /// where the detector's state is saved.
+    pub checkpoint: Option<Checkpointer>,
 }
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("serve", &self.serve)
+            .field("queue_events", &self.queue_events)
+            .field("enqueue_wait", &self.enqueue_wait)
+            .field("retry_after", &self.retry_after)
+            .field("checkpoint", &self.checkpoint.is_some())
+            .finish()
+    }
+}
+
+/// Saves what must survive a restart (the detector's state).
+pub type Checkpointer = Box<dyn FnMut(&Pipeline) + Send>;
+
+/// The least time between two checkpoints of a busy server.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 impl ServerOptions {
     /// Defaults around the given addresses and certificate: see
@@ -82,6 +103,7 @@ impl ServerOptions {
             queue_events: 50_000,
             enqueue_wait: Duration::from_secs(5),
             retry_after: Duration::from_secs(1),
+            checkpoint: None,
         }
     }
 }
@@ -292,8 +314,10 @@ fn work(
     mut rx: mpsc::UnboundedReceiver<Job>,
     metrics: DetectMetrics,
     running: Arc<AtomicBool>,
+    mut checkpoint: Option<Checkpointer>,
 ) -> Pipeline {
     running.store(true, Ordering::SeqCst);
+    let mut last_checkpoint = std::time::Instant::now();
     let sink_error = |e: &dyn std::fmt::Display| {
         metrics.sink_errors.inc();
         log(
@@ -326,15 +350,24 @@ fn work(
             })
             .observe(batch.received.elapsed().as_secs_f64());
         drop(batch);
-        if rx.is_empty()
-            && let Err(e) = pipeline.flush_buffers()
-        {
-            sink_error(&e);
+        if rx.is_empty() {
+            if let Err(e) = pipeline.flush_buffers() {
+                sink_error(&e);
+            }
+            if let Some(save) = checkpoint.as_mut()
+                && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
+            {
+                save(&pipeline);
+                last_checkpoint = std::time::Instant::now();
+            }
         }
     }
     running.store(false, Ordering::SeqCst);
     if let Err(e) = pipeline.flush() {
         sink_error(&e);
+    }
+    if let Some(save) = checkpoint.as_mut() {
+        save(&pipeline);
     }
     metrics.observe(&pipeline);
     pipeline
@@ -347,7 +380,7 @@ fn work(
 /// `metrics` gets an alert-counting sink on `pipeline`; do not
 /// [`DetectMetrics::attach`] it yourself.
 pub async fn run(
-    opts: ServerOptions,
+    mut opts: ServerOptions,
     mut pipeline: Pipeline,
     metrics: DetectMetrics,
     on_bound: impl FnOnce(Bound),
@@ -364,7 +397,8 @@ pub async fn run(
     let worker = {
         let metrics = metrics.clone();
         let running = running.clone();
-        tokio::task::spawn_blocking(move || work(pipeline, rx, metrics, running))
+        let checkpoint = opts.checkpoint.take();
+        tokio::task::spawn_blocking(move || work(pipeline, rx, metrics, running, checkpoint))
     };
     let ingest = Arc::new(Ingest {
         metrics: metrics.clone(),
