@@ -11,6 +11,7 @@
 //! - [`inventory`]: what the other objects of a scan say, for cross-object
 //!   checks;
 //! - [`settings`]: check parameters;
+//! - [`time`]: RFC 3339 times to and from microseconds;
 //! - [`engine`]: check selection and execution, waivers and exemptions.
 //!
 //! This crate must not depend on any parser, input, reporter or server crate:
@@ -32,6 +33,7 @@ pub mod path;
 pub mod rbac;
 pub mod selector;
 pub mod settings;
+pub mod time;
 pub mod view;
 
 pub use check::{Area, Check, CheckMeta, Context, Profile, PssControl, PssLevel, Reference, Scope};

@@ -151,26 +151,8 @@ impl Reader<'_> {
         what: &str,
         keys: &[&str],
     ) -> Result<&'n [kaegis_core::Entry], PolicyError> {
-        if !node.is_map() {
-            return Err(self.err(node.pos, format!("{what} must be a mapping")));
-        }
-        let entries = node.entries();
-        for (i, e) in entries.iter().enumerate() {
-            if !keys.contains(&&*e.key) {
-                return Err(self.err(
-                    e.key_pos,
-                    format!(
-                        "unknown field `{}` in {what}; expected one of: {}",
-                        e.key,
-                        keys.join(", ")
-                    ),
-                ));
-            }
-            if entries[..i].iter().any(|p| p.key == e.key) {
-                return Err(self.err(e.key_pos, format!("`{}` is set twice in {what}", e.key)));
-            }
-        }
-        Ok(entries)
+        kaegis_policy::config::mapping(node, what, keys, "field")
+            .map_err(|(pos, message)| self.err(pos, message))
     }
 
     fn string(&self, node: &Node, what: &str) -> Result<String, PolicyError> {

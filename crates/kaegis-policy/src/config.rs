@@ -10,6 +10,38 @@ use kaegis_core::{
     Exemption, LabelSelector, Node, Pos, Profile, Selection, Settings, Severity, Value,
 };
 
+/// The entries of a mapping that may hold only `keys`, each once: an error
+/// (position and message) names the unknown or repeated one, calling keys
+/// `noun` ("key" in kaegis's files, "field" in Kubernetes objects). Shared
+/// by every strict YAML reader.
+pub fn mapping<'n>(
+    node: &'n Node,
+    what: &str,
+    keys: &[&str],
+    noun: &str,
+) -> Result<&'n [kaegis_core::Entry], (Pos, String)> {
+    if !node.is_map() {
+        return Err((node.pos, format!("{what} must be a mapping")));
+    }
+    let entries = node.entries();
+    for (i, e) in entries.iter().enumerate() {
+        if !keys.contains(&&*e.key) {
+            return Err((
+                e.key_pos,
+                format!(
+                    "unknown {noun} `{}` in {what}; expected one of: {}",
+                    e.key,
+                    keys.join(", ")
+                ),
+            ));
+        }
+        if entries[..i].iter().any(|p| p.key == e.key) {
+            return Err((e.key_pos, format!("`{}` is set twice in {what}", e.key)));
+        }
+    }
+    Ok(entries)
+}
+
 /// The names the config file may have, in the order they are looked for.
 pub const CONFIG_FILE_NAMES: [&str; 2] = [".kaegis.yaml", ".kaegis.yml"];
 
@@ -159,26 +191,7 @@ impl Reader<'_> {
         what: &str,
         keys: &[&str],
     ) -> Result<&'n [kaegis_core::Entry], ConfigError> {
-        if !node.is_map() {
-            return Err(self.err(node.pos, format!("{what} must be a mapping")));
-        }
-        let entries = node.entries();
-        for (i, e) in entries.iter().enumerate() {
-            if !keys.contains(&&*e.key) {
-                return Err(self.err(
-                    e.key_pos,
-                    format!(
-                        "unknown key `{}` in {what}; expected one of: {}",
-                        e.key,
-                        keys.join(", ")
-                    ),
-                ));
-            }
-            if entries[..i].iter().any(|p| p.key == e.key) {
-                return Err(self.err(e.key_pos, format!("`{}` is set twice in {what}", e.key)));
-            }
-        }
-        Ok(entries)
+        mapping(node, what, keys, "key").map_err(|(pos, message)| self.err(pos, message))
     }
 
     pub(crate) fn string(&self, node: &Node, what: &str) -> Result<String, ConfigError> {

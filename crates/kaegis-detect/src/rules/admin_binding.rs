@@ -143,13 +143,7 @@ impl AdminBinding {
             ("ClusterRole", r, _) if cx.state.fact(WILDCARD_CLUSTERROLES, r) => Severity::High,
             _ => return,
         };
-        let name = match ev.name() {
-            "" => body
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("(generated name)"),
-            n => n,
-        };
+        let name = ev.name_in(&body).unwrap_or("(generated name)");
         let ns = ev.namespace();
         let (kind, target) = if cluster_wide {
             ("ClusterRoleBinding", name.to_owned())

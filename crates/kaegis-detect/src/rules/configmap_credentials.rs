@@ -258,13 +258,7 @@ impl ConfigMapCredentials {
             return;
         }
         let ns = ev.namespace();
-        let name = match ev.name() {
-            "" => body
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("(generated name)"),
-            n => n,
-        };
+        let name = ev.name_in(&body).unwrap_or("(generated name)");
         let did = match verb {
             "create" => "created",
             "update" => "updated",

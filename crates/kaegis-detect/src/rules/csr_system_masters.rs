@@ -153,13 +153,7 @@ impl CsrSystemMasters {
         if masters != Some(true) {
             return;
         }
-        let name = match ev.name() {
-            "" => body
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("(generated name)"),
-            n => n,
-        };
+        let name = ev.name_in(&body).unwrap_or("(generated name)");
         let user = &ev.acting_user().username;
         let hit = if approval {
             Hit::new(

@@ -236,14 +236,7 @@ impl PermissiveClusterRole {
         let Some(body) = ev.request_json() else {
             return;
         };
-        let name = match ev.name() {
-            "" => body
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-            n => n,
-        }
-        .to_owned();
+        let name = ev.name_in(&body).unwrap_or("").to_owned();
         let mut g = Grants::default();
         let complete = judge_body(&body, &mut g);
         // A body that carries all the rules also tells when a wildcard went.

@@ -262,13 +262,7 @@ impl PrivilegedWorkload {
             return;
         }
         let ns = ev.namespace();
-        let name = match ev.name() {
-            "" => body
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("(generated name)"),
-            n => n,
-        };
+        let name = ev.name_in(&body).unwrap_or("(generated name)");
         let what = found.findings.join(", ");
         let key = format!("{}/{ns}/{name}", w.resource);
         if w.resource != "pods" {

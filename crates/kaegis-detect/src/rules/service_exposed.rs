@@ -93,13 +93,7 @@ impl ServiceExposed {
         let Some(body) = ev.request_json() else {
             return;
         };
-        let name = match ev.name() {
-            "" => body
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("(generated name)"),
-            n => n,
-        };
+        let name = ev.name_in(&body).unwrap_or("(generated name)");
         let key = format!("{ns}/{name}");
         let ty = match service_type(&body) {
             Some(t @ ("NodePort" | "LoadBalancer")) => t.to_owned(),
