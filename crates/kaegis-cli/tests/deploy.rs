@@ -510,3 +510,77 @@ fn node_job_mounts_the_host_read_only_and_waives_only_what_it_documents() {
         Some(1)
     );
 }
+
+/// The detector's StatefulSet (deploy/detect) runs the real command line:
+/// its args and its ConfigMap's config start `kaegis detect --listen` (with
+/// the paths pointed at a scratch folder and port 0), which serves until
+/// SIGTERM and exits 0.
+#[test]
+fn detect_statefulset_command_line_and_config_start_the_detector() {
+    let yaml = std::fs::read_to_string(repo().join("deploy/detect/50-statefulset.yaml")).unwrap();
+    let stream = parse_yaml(&yaml);
+    let (_, sts) = &stream.documents[0];
+    let container = &sts
+        .get_path(&["spec", "template", "spec", "containers"])
+        .unwrap()
+        .items()[0];
+    let config_yaml = std::fs::read_to_string(repo().join("deploy/detect/20-config.yaml")).unwrap();
+    let config_doc = parse_yaml(&config_yaml);
+    let config = text(&config_doc.documents[0].1, &["data", "kaegis.yaml"]).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let certs = kaegis()
+        .args([
+            "admission",
+            "certs",
+            "--dns",
+            "kaegis-detect.kaegis-system.svc",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(certs.status.success());
+    std::fs::write(dir.path().join("kaegis.yaml"), config).unwrap();
+    let args: Vec<String> = container
+        .get("args")
+        .unwrap()
+        .items()
+        .iter()
+        .map(|a| {
+            let a = a.as_str().unwrap();
+            let local = |name: &str| dir.path().join(name).display().to_string();
+            match a {
+                "0.0.0.0:8443" | "0.0.0.0:9090" => "127.0.0.1:0".to_owned(),
+                "/etc/kaegis/tls/tls.crt" => local("tls.crt"),
+                "/etc/kaegis/tls/tls.key" => local("tls.key"),
+                "/etc/kaegis/config/kaegis.yaml" => local("kaegis.yaml"),
+                "/var/lib/kaegis/detect.redb" => local("detect.redb"),
+                other => other.to_owned(),
+            }
+        })
+        .collect();
+    assert_eq!(args[0], "detect");
+    let mut child = Process::new(assert_cmd::cargo::cargo_bin("kaegis"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    assert!(
+        line.contains("audit webhook on https://127.0.0.1:"),
+        "{line}"
+    );
+    Process::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(
+        dir.path().join("detect.redb").exists(),
+        "the state was saved"
+    );
+}
