@@ -79,7 +79,8 @@ pub struct DetectArgs {
     #[arg(long)]
     no_config: bool,
     /// Audit log files (JSON lines as the API server's log backend writes
-    /// them; `.gz` rotations too), read in the order given: oldest first.
+    /// them; `.gz` rotations too), read in the order given: oldest first;
+    /// `-` for standard input.
     #[arg(long = "audit-log", value_name = "FILE", num_args = 1..)]
     audit_log: Vec<PathBuf>,
     /// Keep reading the logs as they grow, through rotation and

@@ -328,3 +328,19 @@ fn the_rules_reference_is_generated_and_current_and_rules_are_explained() {
         "{text}"
     );
 }
+
+#[test]
+fn standard_input_is_read_like_a_file() {
+    let mut lines = exec(1, kaegis_testcluster::audit::T0).lines();
+    lines.push("not json".into());
+    let out = assert_cmd::Command::cargo_bin("kaegis")
+        .unwrap()
+        .args(["detect", "--audit-log", "-"])
+        .write_stdin(lines.join("\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a malformed line");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("-:4: not an audit event"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}

@@ -184,7 +184,8 @@ impl LogFile {
             offset: 0,
             line: 0,
             lines: Lines::default(),
-            gzip: is_gzip(path).unwrap_or(false),
+            // Standard input is read whole, like a compressed file.
+            gzip: path.as_os_str() == "-" || is_gzip(path).unwrap_or(false),
             done: false,
             skipping_long: false,
         };
@@ -259,7 +260,8 @@ impl LogFile {
         &self.path
     }
 
-    /// True for a compressed file (read whole, not followed).
+    /// True for a compressed file or standard input (read whole, not
+    /// followed).
     pub fn is_gzip(&self) -> bool {
         self.gzip
     }
@@ -439,9 +441,29 @@ impl LogFile {
         notices: &mut Vec<Notice>,
         f: &mut dyn FnMut(Line<'_>),
     ) -> std::io::Result<u64> {
+        if self.is_stdin() {
+            return self.read_whole(&mut std::io::stdin().lock(), notices, f);
+        }
         let file = File::open(&self.path)?;
         self.id = file.metadata().map(|m| identity(&m)).unwrap_or((0, 0));
         let mut gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+        self.read_whole(&mut gz, notices, f)
+    }
+
+    /// True for `-`: standard input.
+    pub fn is_stdin(&self) -> bool {
+        self.path.as_os_str() == "-"
+    }
+
+    /// Reads a stream that is not followed (a compressed file, standard
+    /// input) to its end, once.
+    fn read_whole(
+        &mut self,
+        stream: &mut dyn Read,
+        notices: &mut Vec<Notice>,
+        f: &mut dyn FnMut(Line<'_>),
+    ) -> std::io::Result<u64> {
+        let mut gz = stream;
         let mut read = 0;
         let mut lines = Lines::default();
         self.line = 0;
