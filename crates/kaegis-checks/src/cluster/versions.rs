@@ -117,30 +117,17 @@ impl Date {
 
     /// The date `days` days after 1970-01-01 (negative: before).
     pub fn from_days_since_epoch(days: i64) -> Date {
-        // Civil-from-days: count in 400-year eras of 146 097 days, with years
-        // starting on 1 March so the leap day falls at the end of a year.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097); // day of era, 0..=146096
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // 0..=399
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of March-based year
-        let mp = (5 * doy + 2) / 153; // March = 0
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        Date { y: y as i32, m, d }
+        let (y, m, d) = kaegis_core::time::civil_from_days(days);
+        Date {
+            y: y as i32,
+            m: m as u8,
+            d: d as u8,
+        }
     }
 
     /// Days since 1970-01-01 (negative before it).
     pub fn days_since_epoch(self) -> i64 {
-        let (m, d) = (i64::from(self.m), i64::from(self.d));
-        let y = i64::from(self.y) - i64::from(m <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y.rem_euclid(400);
-        let mp = if m > 2 { m - 3 } else { m + 9 };
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        kaegis_core::time::days_from_civil(i64::from(self.y), i64::from(self.m), i64::from(self.d))
     }
 
     /// Whole days from `self` to `later` (negative if `later` is earlier).
