@@ -6,7 +6,7 @@
 //! Times are the events' own (microseconds since the epoch), never the
 //! clock's: replaying a log gives the same alerts as following it live.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -36,16 +36,23 @@ pub struct State {
     pub suppressed: BTreeMap<String, u64>,
     /// Rate limit: alert times per rule and subject.
     pub rate: BTreeMap<String, VecDeque<i64>>,
-    /// Audit IDs judged at `ResponseStarted`, oldest first.
-    pub started: VecDeque<String>,
+    /// Audit IDs judged at `ResponseStarted`, by arrival number (oldest
+    /// first): a request leaves when its completion arrives, the oldest
+    /// when there are more than the cap.
+    pub started: BTreeMap<u64, String>,
+    /// Each started audit ID's arrival number (derived from `started`).
     #[serde(skip)]
-    started_set: HashSet<String>,
+    started_index: HashMap<String, u64>,
 }
 
 impl State {
     /// Rebuilds the indexes a deserialized state does not carry.
     pub fn reindex(&mut self) {
-        self.started_set = self.started.iter().cloned().collect();
+        self.started_index = self
+            .started
+            .iter()
+            .map(|(n, id)| (id.clone(), *n))
+            .collect();
     }
 
     /// Counts an event at `time` in the window `key` of `window_micros`,
@@ -98,25 +105,27 @@ impl State {
 
     /// Remembers that a request was judged at `ResponseStarted`.
     pub(crate) fn start(&mut self, audit_id: &str) {
-        if self.started_set.insert(audit_id.to_owned()) {
-            self.started.push_back(audit_id.to_owned());
-            if self.started.len() > STARTED_CAP
-                && let Some(old) = self.started.pop_front()
-            {
-                self.started_set.remove(&old);
-            }
+        if self.started_index.contains_key(audit_id) {
+            return;
+        }
+        let n = self.started.last_key_value().map_or(0, |(n, _)| n + 1);
+        self.started.insert(n, audit_id.to_owned());
+        self.started_index.insert(audit_id.to_owned(), n);
+        if self.started.len() > STARTED_CAP
+            && let Some((_, old)) = self.started.pop_first()
+        {
+            self.started_index.remove(&old);
         }
     }
 
     /// True (and forgotten) when a request was judged at `ResponseStarted`.
     pub(crate) fn finish(&mut self, audit_id: &str) -> bool {
-        if self.started_set.remove(audit_id) {
-            if let Some(i) = self.started.iter().position(|a| a == audit_id) {
-                self.started.remove(i);
+        match self.started_index.remove(audit_id) {
+            Some(n) => {
+                self.started.remove(&n);
+                true
             }
-            true
-        } else {
-            false
+            None => false,
         }
     }
 
@@ -164,5 +173,15 @@ mod tests {
         back.reindex();
         assert!(back.finish("a"));
         assert!(!back.finish("a"));
+        // Order survives a finish in the middle: the oldest is evicted first.
+        let mut s = State::default();
+        for i in 0..=STARTED_CAP + 1 {
+            s.start(&i.to_string());
+            if i == 1 {
+                assert!(s.finish("0"));
+            }
+        }
+        assert!(!s.finish("1"), "the oldest left at the cap");
+        assert!(s.finish("2") && s.finish(&(STARTED_CAP + 1).to_string()));
     }
 }
