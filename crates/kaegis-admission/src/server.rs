@@ -304,6 +304,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let metrics = Metrics::new();
     let mut server = Server::bind("admission", &opts, metrics.tls.clone()).await?;
+    // Before announcing: a SIGTERM right after must find its handler.
+    let shutdown = kaegis_serve::shutdown_signal(shutdown);
     on_bound(server.bound());
     let registry = metrics.registry.clone();
     let state = Arc::new(State {
@@ -318,9 +320,7 @@ pub async fn run(
         registry,
         ready: Arc::new(move || readiness.get() && views.ready()),
     });
-    server
-        .serve(state, kaegis_serve::shutdown_signal(shutdown))
-        .await;
+    server.serve(state, shutdown).await;
     drop(ops);
     Ok(())
 }

@@ -214,6 +214,24 @@ impl FailOn {
     }
 }
 
+/// The config file to read: the one given, none with `--no-config`, else
+/// the nearest `.kaegis.yaml` upward from `start` (the current directory
+/// when there is none, or it is stdin's `-`).
+pub(crate) fn config_file(
+    given: Option<&Path>,
+    no_config: bool,
+    start: Option<&Path>,
+) -> Option<PathBuf> {
+    match (given, no_config) {
+        (Some(f), _) => Some(f.to_path_buf()),
+        (None, true) => None,
+        (None, false) => Config::find(match start {
+            Some(p) if p != Path::new("-") => p,
+            _ => Path::new("."),
+        }),
+    }
+}
+
 /// The profile when neither the command line nor the config file names one.
 pub const DEFAULT_PROFILE: Profile = Profile::Production;
 
@@ -511,18 +529,7 @@ impl SelectArgs {
     /// The catalog (plus the config's custom rules), the selection and the
     /// config's admission section, before any engine is built.
     fn prepare(&self, start: Option<&Path>) -> anyhow::Result<Prepared> {
-        let file = match (&self.config, self.no_config) {
-            (Some(f), _) => Some(f.clone()),
-            (None, true) => None,
-            (None, false) => {
-                let cwd = PathBuf::from(".");
-                let from = match start {
-                    Some(p) if p != Path::new("-") => p,
-                    _ => &cwd,
-                };
-                Config::find(from)
-            }
-        };
+        let file = config_file(self.config.as_deref(), self.no_config, start);
         let mut sel = Selection {
             profile: self.profile.unwrap_or(DEFAULT_PROFILE),
             pss_minor: self.pss_version.unwrap_or(LATEST_PSS_MINOR),

@@ -209,22 +209,8 @@ fn stop_on_signal() -> Arc<AtomicBool> {
         else {
             return;
         };
-        rt.block_on(async {
-            #[cfg(unix)]
-            {
-                use tokio::signal::unix::{SignalKind, signal};
-                if let Ok(mut term) = signal(SignalKind::terminate()) {
-                    tokio::select! {
-                        _ = term.recv() => {}
-                        _ = tokio::signal::ctrl_c() => {}
-                    }
-                } else {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-            #[cfg(not(unix))]
-            let _ = tokio::signal::ctrl_c().await;
-        });
+        // Called inside the runtime: the handlers are installed at once.
+        rt.block_on(async { kaegis_serve::shutdown_signal(None).await });
         flag.store(true, Ordering::SeqCst);
     });
     stop
@@ -233,14 +219,7 @@ fn stop_on_signal() -> Arc<AtomicBool> {
 /// The settings and rules: built-in, minus those the config's `detect:`
 /// section disables, plus its custom rules.
 fn settings_and_rules(args: &DetectArgs) -> anyhow::Result<(Settings, Vec<Box<dyn Rule>>)> {
-    let file = match (&args.config, args.no_config) {
-        (_, true) => None,
-        (Some(f), false) => Some(f.clone()),
-        (None, false) => std::env::current_dir()
-            .ok()
-            .and_then(|d| kaegis_policy::Config::find(&d)),
-    };
-    match file {
+    match crate::cli::config_file(args.config.as_deref(), args.no_config, None) {
         Some(f) => {
             let cfg = kaegis_policy::Config::load(&f)?;
             Ok(kaegis_detect::from_config(cfg.detect)?)

@@ -387,6 +387,8 @@ pub async fn run(
     shutdown: Option<tokio::sync::oneshot::Receiver<()>>,
 ) -> anyhow::Result<Pipeline> {
     let mut server = Server::bind("detect", &opts.serve, metrics.tls.clone()).await?;
+    // Before announcing: a SIGTERM right after must find its handler.
+    let shutdown = kaegis_serve::shutdown_signal(shutdown);
     on_bound(server.bound());
     metrics.attach(&mut pipeline);
     let capacity = opts.queue_events.clamp(1, Semaphore::MAX_PERMITS);
@@ -418,9 +420,7 @@ pub async fn run(
             ready: Arc::new(move || readiness.get() && running.load(Ordering::SeqCst)),
         })
     };
-    server
-        .serve(ingest.clone(), kaegis_serve::shutdown_signal(shutdown))
-        .await;
+    server.serve(ingest.clone(), shutdown).await;
     // Requests still in flight past the drain get 503 from here on; what
     // was queued is judged.
     if let Ok(mut open) = ingest.open.write() {

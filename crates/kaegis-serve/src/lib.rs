@@ -102,31 +102,46 @@ impl Readiness {
 }
 
 /// Completes when `stop` fires (or its sender is dropped), or on SIGTERM or
-/// SIGINT when there is no `stop`.
-pub async fn shutdown_signal(stop: Option<tokio::sync::oneshot::Receiver<()>>) {
-    match stop {
-        Some(rx) => {
-            let _ = rx.await;
-        }
-        None => signal().await,
-    }
-}
-
-async fn signal() {
+/// SIGINT when there is no `stop`. The signal handlers are installed when
+/// this is called, not when the future is first polled, so a signal that
+/// arrives right after a server announced itself is not lost to the
+/// default action (which would end the process without a drain). Call it
+/// inside a tokio runtime.
+pub fn shutdown_signal(
+    stop: Option<tokio::sync::oneshot::Receiver<()>>,
+) -> impl std::future::Future<Output = ()> + Send {
     #[cfg(unix)]
-    {
+    let handlers = stop.is_none().then(|| {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
+    });
+    async move {
+        if let Some(rx) = stop {
+            let _ = rx.await;
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        #[cfg(unix)]
+        {
+            let (term, int) = handlers.unwrap_or((None, None));
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(term) => {}
+                _ = wait(int) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
