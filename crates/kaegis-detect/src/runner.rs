@@ -139,11 +139,7 @@ impl FileRun {
         if fresh && let Some(store) = &run.store {
             // A first checkpoint before anything is read: a crash before
             // the next one must still cut the alert file back.
-            store.save(&Checkpoint {
-                positions: run.logs.iter().map(LogFile::position).collect(),
-                state: State::default(),
-                output: run.output_len(),
-            })?;
+            store.save(&run.snapshot(State::default()))?;
         }
         Ok((run, checkpoint.state))
     }
@@ -241,19 +237,20 @@ impl FileRun {
         let Some(store) = &self.store else {
             return Ok(());
         };
-        store.save(&Checkpoint {
-            positions: self.logs.iter().map(LogFile::position).collect(),
-            state: pipeline.detector().state().clone(),
-            output: self.output_len(),
-        })?;
+        store.save(&self.snapshot(pipeline.detector().state().clone()))?;
         Ok(())
     }
 
-    /// The alert file and its length now (0 when it does not exist yet).
-    fn output_len(&self) -> Option<(PathBuf, u64)> {
-        self.output.as_ref().map(|p| {
-            let len = std::fs::metadata(p).map_or(0, |m| m.len());
-            (p.clone(), len)
-        })
+    /// A checkpoint of `state` with the logs' positions and the alert
+    /// file's length now (0 when it does not exist yet).
+    fn snapshot(&self, state: State) -> Checkpoint {
+        Checkpoint {
+            positions: self.logs.iter().map(LogFile::position).collect(),
+            state,
+            output: self.output.as_ref().map(|p| {
+                let len = std::fs::metadata(p).map_or(0, |m| m.len());
+                (p.clone(), len)
+            }),
+        }
     }
 }
